@@ -1,0 +1,44 @@
+# `make demo` and `make test` work on a fresh clone: each creates .venv when it is absent.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-dev
+INSTALLED_PEERS := $(VENV)/.installed-peers
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-all bench lint clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+$(INSTALLED_PEERS): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e ".[dev,peers]"
+	touch $@
+
+## demo: solve Taillard instances with CP-SAT and every dispatching rule, print the table,
+## and draw a Gantt chart (into demo_output/)
+demo: $(INSTALLED)
+	$(BIN)/decisiongym bench jobshop --instances ta01-ta03,ft06 --time-limit 5 --no-speed \
+		--out-dir demo_output
+	$(BIN)/decisiongym solve jobshop ta01 --method cpsat --time-limit 10 \
+		--gantt demo_output/ta01_cpsat.png
+
+## test: the test suite (slow checks excluded; `make test-all` runs them too)
+test: $(INSTALLED)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-all: $(INSTALLED)
+	$(BIN)/python -m pytest -q -m "" $(PYTEST_ARGS)
+
+## bench: the published job-shop table, peers side by side (installs the peers extra)
+bench: $(INSTALLED_PEERS)
+	$(BIN)/decisiongym bench jobshop --instances ta01-ta10,ta41,ta71 --time-limit 10 --workers 2
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check decisiongym tests
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info demo_output .pytest_cache

@@ -1,0 +1,47 @@
+"""decisiongym: real decision environments, with the agents and classical baselines to beat.
+
+Importing the package registers every environment id under the ``decisiongym/`` namespace.
+Entry points are strings, so nothing heavy (numba kernels, torch, OR-Tools) is imported until an
+environment is made.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from gymnasium.envs.registration import register, registry
+
+__version__ = "0.1.0"
+
+
+class EnvEntry(NamedTuple):
+    id: str
+    entry_point: str
+    vector_entry_point: str | None
+    description: str
+
+
+ENVIRONMENTS: tuple[EnvEntry, ...] = (
+    EnvEntry(
+        "decisiongym/JobShop-v0",
+        "decisiongym.envs.jobshop.env:JobShopEnv",
+        "decisiongym.envs.jobshop.vector:JobShopVectorEnv",
+        "Job-shop scheduling: dispatch one job's next operation per step "
+        "(Taillard ta01-ta80 built in, random generators, switchable schedule-generation scheme).",
+    ),
+)
+
+
+def _register_all() -> None:
+    for entry in ENVIRONMENTS:
+        if entry.id not in registry:
+            register(
+                id=entry.id,
+                entry_point=entry.entry_point,
+                vector_entry_point=entry.vector_entry_point,
+            )
+
+
+_register_all()
+
+__all__ = ["ENVIRONMENTS", "EnvEntry", "__version__"]

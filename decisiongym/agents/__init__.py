@@ -1,0 +1,1 @@
+"""Everything that learns from interaction."""

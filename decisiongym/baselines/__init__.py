@@ -1,0 +1,1 @@
+"""Solvers and heuristics that do not learn."""

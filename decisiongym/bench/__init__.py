@@ -1,0 +1,1 @@
+"""The benchmark runner: grids of method x instance x seed, records, tables."""

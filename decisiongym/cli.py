@@ -1,0 +1,201 @@
+"""The ``decisiongym`` command: list environments, solve one instance, run a benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+SCHEMES = ("non-delay", "active", "insertion")
+
+
+def _positive(value: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
+    return number
+
+
+def _count(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from decisiongym import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="decisiongym",
+        description="Decision environments, baselines and benchmarks.",
+    )
+    parser.add_argument("--version", action="version", version=f"decisiongym {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("list", help="print every environment id with a one-line description",
+                        description="Print every registered environment id.")
+
+    solve = commands.add_parser("solve", help="solve one problem instance with a named method",
+                                description="Solve one problem instance with a named method.")
+    solve_families = solve.add_subparsers(dest="family", required=True, metavar="FAMILY")
+    from decisiongym.bench.jobshop import METHODS
+
+    js = solve_families.add_parser(
+        "jobshop", help="job-shop scheduling",
+        description="Solve a job-shop instance: a built-in name (ta01-ta80, ft06) or a file in "
+        "OR-Library or Taillard format. Prints the makespan, or one JSON object with --json.",
+    )
+    js.add_argument("instance", help="built-in name (ta41) or path to an instance file")
+    js.add_argument("--method", required=True, choices=METHODS,
+                    help="dispatching rule or cpsat")
+    js.add_argument("--scheme", default="non-delay", choices=SCHEMES,
+                    help="schedule-generation scheme of the rules (default: non-delay)")
+    js.add_argument("--time-limit", type=_positive, default=10.0,
+                    help="CP-SAT time limit in seconds (default: 10)")
+    js.add_argument("--workers", type=_count, default=2,
+                    help="CP-SAT search workers (default: 2)")
+    js.add_argument("--seed", type=int, default=0, help="seed of random and of CP-SAT")
+    js.add_argument("--gantt", metavar="FILE.png", help="write the schedule's Gantt chart")
+    js.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    bench = commands.add_parser("bench", help="run a benchmark and write its results tables",
+                                description="Run a benchmark grid and write markdown and CSV.")
+    bench_families = bench.add_subparsers(dest="family", required=True, metavar="FAMILY")
+    bjs = bench_families.add_parser(
+        "jobshop", help="CP-SAT, every rule under every scheme, simulator speed",
+        description="Per instance: CP-SAT at the time limit, CP-SAT warm-started from the best "
+        "rule, every dispatching rule under every scheme; then the simulator-speed table beside "
+        "the peer envs that are installed. Writes jobshop.md, jobshop.csv, jobshop_speed.csv.",
+    )
+    bjs.add_argument("--instances", default="ta01-ta10,ta41,ta71",
+                     help="comma list with ranges (default: ta01-ta10,ta41,ta71)")
+    bjs.add_argument("--time-limit", type=_positive, default=10.0,
+                     help="CP-SAT time limit per instance in seconds (default: 10)")
+    bjs.add_argument("--workers", type=_count, default=2, help="CP-SAT workers (default: 2)")
+    bjs.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    bjs.add_argument("--out-dir", default="benchmarks/results",
+                     help="folder of the results files (default: benchmarks/results)")
+    bjs.add_argument("--backend", default="local", choices=("local", "ray"),
+                     help="where cells run (default: local, one after the other)")
+    bjs.add_argument("--address", default=None, help="Ray cluster address for --backend ray")
+    bjs.add_argument("--no-speed", action="store_true", help="skip the simulator-speed table")
+    bjs.add_argument("--speed-seconds", type=_positive, default=3.0,
+                     help="seconds of stepping per env in the speed table (default: 3)")
+    bjs.add_argument("--no-warm", action="store_true",
+                     help="skip CP-SAT warm-started from the best rule")
+    return parser
+
+
+def _list() -> int:
+    from decisiongym import ENVIRONMENTS
+
+    width = max(len(e.id) for e in ENVIRONMENTS)
+    for entry in ENVIRONMENTS:
+        print(f"{entry.id:<{width}}  {entry.description}")
+    return 0
+
+
+def _solve_jobshop(args: argparse.Namespace) -> int:
+    from decisiongym.bench.jobshop import solve_jobshop
+    from decisiongym.envs.jobshop.instance import load_instance
+
+    instance = load_instance(args.instance)
+    if args.method == "cpsat":
+        record = _with_time_bar(
+            f"CP-SAT {instance.name}", args.time_limit,
+            lambda report: solve_jobshop(instance, "cpsat", time_limit=args.time_limit,
+                                         workers=args.workers, seed=args.seed,
+                                         on_solution=report),
+        )
+    else:
+        record = solve_jobshop(instance, args.method, args.scheme, seed=args.seed)
+    if args.gantt and record.schedule is not None:
+        from decisiongym.envs.jobshop.render import save_gantt
+
+        scheme = f" ({record.scheme})" if record.scheme else ""
+        save_gantt(record.schedule, args.gantt,
+                   f"{instance.name}: {record.method}{scheme}, makespan {record.makespan}")
+    if args.json:
+        print(json.dumps(record.as_json()))
+    else:
+        scheme = f", {record.scheme} scheme" if record.scheme else ""
+        bound = f", bound {record.bound}" if record.bound is not None else ""
+        known = (f" (best known {instance.upper_bound})" if instance.upper_bound is not None
+                 else "")
+        print(f"{instance.name} {record.method}{scheme}: makespan {record.makespan}{bound}"
+              f"{known}, {record.status}, valid={record.valid}, {record.wall_s:.3f} s")
+        if args.gantt:
+            print(f"Gantt chart written to {args.gantt}")
+    return 0 if record.valid else 1
+
+
+def _with_time_bar(title: str, limit: float, run):
+    """Run ``run(report)`` under a progress bar that fills with elapsed time up to ``limit``."""
+    from decisiongym.bench.runner import progress_bar
+
+    best = {"status": ""}
+
+    def report(wall_s: float, objective: float, bound: float) -> None:
+        best["status"] = f"best {objective:.0f}, bound {bound:.0f}"
+
+    done = threading.Event()
+    with progress_bar(transient=True) as bar:
+        task = bar.add_task(title, total=round(limit), status="")
+        start = time.perf_counter()
+
+        def tick() -> None:
+            while not done.wait(0.25):
+                bar.update(task, completed=min(round(time.perf_counter() - start), round(limit)),
+                           status=best["status"])
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            return run(report)
+        finally:
+            done.set()
+            ticker.join()
+
+
+def _bench_jobshop(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from decisiongym.bench.jobshop import run_benchmark
+    from decisiongym.envs.jobshop.instance import expand_instance_names
+
+    names = expand_instance_names(args.instances)
+    command = "decisiongym " + " ".join(shlex.quote(a) for a in argv)
+    path = run_benchmark(
+        names, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
+        out_dir=args.out_dir, command=command, backend=args.backend, address=args.address,
+        speed=not args.no_speed, speed_seconds=args.speed_seconds, warm=not args.no_warm,
+    )
+    print(path.read_text())
+    print(f"written: {path} (+ {Path(args.out_dir) / 'jobshop.csv'})")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    from decisiongym.envs.core.errors import DecisionGymError
+
+    try:
+        if args.command == "list":
+            return _list()
+        if args.command == "solve" and args.family == "jobshop":
+            return _solve_jobshop(args)
+        if args.command == "bench" and args.family == "jobshop":
+            return _bench_jobshop(args, argv)
+    except (DecisionGymError, ValueError, FileNotFoundError) as exc:
+        print(f"decisiongym: error: {exc}", file=sys.stderr)
+        return 2
+    raise AssertionError(f"unhandled command {args.command!r}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

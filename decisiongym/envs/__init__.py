@@ -1,0 +1,1 @@
+"""Problems and simulators, one folder per family; nothing here learns."""

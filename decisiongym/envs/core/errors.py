@@ -1,0 +1,46 @@
+"""The error types every family raises, each with a message a user can act on."""
+
+from __future__ import annotations
+
+
+class DecisionGymError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class InstanceFormatError(DecisionGymError, ValueError):
+    """A problem file or in-memory instance is malformed.
+
+    ``file`` and ``line`` locate the fault (``line`` is 1-based, ``None`` when the fault is not
+    tied to one line); ``expected`` says what should have been there.
+    """
+
+    def __init__(self, expected: str, file: str | None = None, line: int | None = None) -> None:
+        self.file = file
+        self.line = line
+        self.expected = expected
+        where = ""
+        if file is not None:
+            where = f"{file}, line {line}: " if line is not None else f"{file}: "
+        super().__init__(f"{where}{expected}")
+
+
+class InvalidActionError(DecisionGymError, ValueError):
+    """An action the environment cannot carry out in its current state."""
+
+    def __init__(self, action: object, reason: str) -> None:
+        self.action = action
+        self.reason = reason
+        super().__init__(f"invalid action {action!r}: {reason}")
+
+
+class ValidationError(DecisionGymError, AssertionError):
+    """A solution breaks a constraint of its instance.
+
+    ``constraint`` names the kind of constraint (``"precedence"``, ``"no-overlap"``...) and
+    ``operands`` the elements involved, so a caller can point at them.
+    """
+
+    def __init__(self, constraint: str, operands: tuple[object, ...], detail: str) -> None:
+        self.constraint = constraint
+        self.operands = operands
+        super().__init__(f"{constraint} violated: {detail}")

@@ -1,0 +1,1 @@
+"""Job-shop scheduling: instances, simulator and environments."""
