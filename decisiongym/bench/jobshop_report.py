@@ -98,7 +98,8 @@ def render(results: pd.DataFrame, speed: pd.DataFrame | None, command: str) -> s
                         & speed["env"].str.startswith("JSSEnv")]
             ratio = "-"
             if len(ref) and rec["unit"] != "ms":
-                ratio = f"{rec['value'] / ref['value'].iloc[0]:.1f}x"
+                value = rec["value"] / ref["value"].iloc[0]
+                ratio = f"{value:.1f}x" if value >= 1 else f"{value:.2g}x"
             digits = 2 if rec["unit"] == "ms" else 0
             rows.append([rec["env"], rec["instance"], f"{rec['value']:,.{digits}f}", rec["unit"],
                          str(rec["episodes"]), ratio])
