@@ -39,6 +39,7 @@ bench: $(INSTALLED_PEERS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check decisiongym tests
+	$(BIN)/mypy decisiongym
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info demo_output .pytest_cache

@@ -3,6 +3,8 @@ a table can be rebuilt without rerunning: ``render(pd.read_csv("jobshop.csv"), .
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from decisiongym.baselines.dispatching import RULE_NAMES, SCHEME_NAMES
@@ -23,7 +25,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def _int(value: object) -> str:
+def _int(value: Any) -> str:
     return "-" if value is None or pd.isna(value) else str(int(value))
 
 

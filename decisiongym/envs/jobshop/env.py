@@ -338,15 +338,15 @@ def padded_shape(
         machines = max_machines or first.n_machines
         ops = max(first.n_ops, machines) if max_machines else first.n_ops
         return jobs, ops, machines
-    jobs = max_jobs or getattr(source, "max_jobs", None)
-    machines = max_machines or getattr(source, "max_machines", None)
-    if jobs is None or machines is None:
+    generator_jobs = max_jobs or getattr(source, "max_jobs", None)
+    generator_machines = max_machines or getattr(source, "max_machines", None)
+    if generator_jobs is None or generator_machines is None:
         raise ValueError(
             "a generator needs max_jobs and max_machines (as arguments or as attributes of the "
             "generator) to fix the observation size"
         )
-    ops = getattr(source, "max_ops", None) or machines
-    return int(jobs), int(ops), int(machines)
+    ops = getattr(source, "max_ops", None) or generator_machines
+    return int(generator_jobs), int(ops), int(generator_machines)
 
 
 def observation_space(n_jobs: int, n_ops: int, n_machines: int) -> spaces.Dict:

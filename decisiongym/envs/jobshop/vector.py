@@ -96,7 +96,7 @@ class JobShopVectorEnv(VectorEnv):
         self._actions = np.zeros(n, np.int64)
 
     def reset(
-        self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         super().reset(seed=seed)
         for i in range(self.num_envs):
@@ -134,8 +134,8 @@ class JobShopVectorEnv(VectorEnv):
             )
         resetting = self._needs_reset.copy()
         if self._fixed is None:
-            for i in np.flatnonzero(resetting):
-                self._load(int(i))
+            for index in np.flatnonzero(resetting):
+                self._load(int(index))
         sim.step_batch(self._scheme_code, self._actions, self._static, self._job_state,
                        self._op_start, self._mach_state, self._mach_slots, self._counters,
                        self._scales, *self._obs_arrays(), self._lower_bound_before,
