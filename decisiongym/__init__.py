@@ -7,9 +7,11 @@ environment is made.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from gymnasium.envs.registration import register, registry
+
+from decisiongym.envs.bandits.ids import BANDIT_ENVS
 
 __version__ = "0.1.0"
 
@@ -19,6 +21,7 @@ class EnvEntry(NamedTuple):
     entry_point: str
     vector_entry_point: str | None
     description: str
+    kwargs: dict[str, Any] = {}
 
 
 ENVIRONMENTS: tuple[EnvEntry, ...] = (
@@ -29,6 +32,9 @@ ENVIRONMENTS: tuple[EnvEntry, ...] = (
         "Job-shop scheduling: dispatch one job's next operation per step "
         "(Taillard ta01-ta80 built in, random generators, switchable schedule-generation scheme).",
     ),
+) + tuple(
+    EnvEntry(env_id, entry_point, None, description, kwargs)
+    for env_id, entry_point, kwargs, description in BANDIT_ENVS
 )
 
 
@@ -39,6 +45,7 @@ def _register_all() -> None:
                 id=entry.id,
                 entry_point=entry.entry_point,
                 vector_entry_point=entry.vector_entry_point,
+                kwargs=dict(entry.kwargs),
             )
 
 

@@ -64,6 +64,29 @@ def build_parser() -> argparse.ArgumentParser:
     js.add_argument("--gantt", metavar="FILE.png", help="write the schedule's Gantt chart")
     js.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
+    simulate = commands.add_parser(
+        "simulate", help="run an agent or online policy on an environment over seeds",
+        description="Run an agent on an environment for several seeds and report its metrics.",
+    )
+    simulate_families = simulate.add_subparsers(dest="family", required=True, metavar="FAMILY")
+    sb = simulate_families.add_parser(
+        "bandits", help="a bandit agent on a bandit env: regret and the suite's metrics",
+        description="Play a bandit agent on a registered bandit env id (see `decisiongym list`) "
+        "for --seeds seeds; print cumulative regret (mean and 95% interval), suffix-failure "
+        "frequency, MinFrac and speed, computed from the env's oracle.",
+    )
+    sb.add_argument("env_id", help="registered bandit env id, e.g. "
+                    "decisiongym/MAB-Bernoulli-Easy-K5-Video-v0")
+    sb.add_argument("--agent", required=True, help="agent name (e.g. ucb1, linucb, neucb-kl)")
+    sb.add_argument("--horizon", type=_count, default=None,
+                    help="rounds per run (default: the env's horizon)")
+    sb.add_argument("--seeds", type=_count, default=5, help="number of seeds 0..K-1 (default 5)")
+    sb.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                    help="agent hyper-parameter, repeatable (numbers parsed as numbers)")
+    sb.add_argument("--env-param", action="append", default=[], metavar="KEY=VALUE",
+                    help="env argument, repeatable")
+    sb.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
     bench = commands.add_parser("bench", help="run a benchmark and write its results tables",
                                 description="Run a benchmark grid and write markdown and CSV.")
     bench_families = bench.add_subparsers(dest="family", required=True, metavar="FAMILY")
@@ -89,7 +112,98 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seconds of stepping per env in the speed table (default: 3)")
     bjs.add_argument("--no-warm", action="store_true",
                      help="skip CP-SAT warm-started from the best rule")
+
+    bb = bench_families.add_parser(
+        "bandits", help="regret tables and plots of every bandit agent, speed vs peers",
+        description="Every agent on the bandit suites (BanditBench MAB, synthetic contextual, "
+        "classification, SOR relaxation, one-sided fairness) over seeds; regret with 95% "
+        "intervals, suffix-failure frequency, MinFrac, win-rates, regret plots; LinUCB and SOR "
+        "speed against MABWiser and scipy in the same run. Writes bandits.md, bandits.csv, PNGs.",
+    )
+    bb.add_argument("--seeds", type=_count, default=10, help="seeds per cell (default: 10)")
+    bb.add_argument("--suites", default="all",
+                    help="comma list of suites: mab,contextual,classification,sor,fairness "
+                    "(default: all)")
+    bb.add_argument("--quick", action="store_true",
+                    help="short horizons and few seeds, for a smoke run")
+    bb.add_argument("--processes", type=_count, default=2,
+                    help="local worker processes (default: 2)")
+    bb.add_argument("--out-dir", default="benchmarks/results",
+                    help="folder of the results files (default: benchmarks/results)")
+    bb.add_argument("--backend", default="local", choices=("local", "ray"),
+                    help="where cells run (default: local)")
+    bb.add_argument("--address", default=None, help="Ray cluster address for --backend ray")
+    bb.add_argument("--no-speed", action="store_true", help="skip the speed table")
     return parser
+
+
+def _parse_params(pairs: Sequence[str], flag: str) -> dict[str, object]:
+    """``["alpha=0.5", "hidden=64"]`` -> ``{"alpha": 0.5, "hidden": 64}``."""
+    params: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"{flag} expects KEY=VALUE, got {pair!r}")
+        value: object = raw
+        for cast in (int, float):
+            try:
+                value = cast(raw)
+                break
+            except ValueError:
+                continue
+        if raw in ("true", "false"):
+            value = raw == "true"
+        params[key] = value
+    return params
+
+
+def _simulate_bandits(args: argparse.Namespace) -> int:
+    from decisiongym.bench.bandit_metrics import summarize
+    from decisiongym.bench.bandits import run_bandit
+    from decisiongym.bench.runner import progress_bar
+
+    agent_kwargs = _parse_params(args.param, "--param")
+    env_kwargs = _parse_params(args.env_param, "--env-param")
+    traces = []
+    with progress_bar(transient=True) as bar:
+        task = bar.add_task(f"{args.agent} on {args.env_id}", total=args.seeds, status="")
+        for seed in range(args.seeds):
+            traces.append(run_bandit(args.env_id, args.agent, seed, args.horizon, env_kwargs,
+                                     agent_kwargs))
+            bar.update(task, advance=1)
+    summary = summarize(traces)
+    record = {"env": args.env_id, "agent": args.agent, "seeds": args.seeds,
+              "agent_params": agent_kwargs, "env_params": env_kwargs, **summary,
+              "regret_per_seed": [float(t.cumulative_regret[-1]) for t in traces]}
+    if args.json:
+        print(json.dumps(record))
+    else:
+        print(f"{args.agent} on {args.env_id}: {int(summary['horizon'])} rounds x {args.seeds} "
+              f"seeds")
+        print(f"  cumulative regret  {summary['regret_mean']:.2f} +/- "
+              f"{summary['regret_ci95']:.2f} (95% interval)")
+        print(f"  suffix failure     {summary['suffix_failure']:.2f} (never the best arm after "
+              "half the horizon)")
+        print(f"  MinFrac            {summary['min_frac']:.3f}")
+        print(f"  mean reward        {summary['reward_mean']:.4f}")
+        for key, value in summary.items():
+            if key.endswith("_total_mean"):
+                print(f"  {key.removesuffix('_total_mean'):<18} {value:.1f} per run")
+        print(f"  wall time          {summary['wall_s_mean']:.3f} s per run")
+    return 0
+
+
+def _bench_bandits(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from decisiongym.bench.bandits_report import run_benchmark
+
+    command = "decisiongym " + " ".join(shlex.quote(a) for a in argv)
+    suites = None if args.suites == "all" else [s.strip() for s in args.suites.split(",")]
+    path = run_benchmark(seeds=args.seeds, suites=suites, quick=args.quick,
+                         processes=args.processes, out_dir=args.out_dir, command=command,
+                         backend=args.backend, address=args.address, speed=not args.no_speed)
+    print(path.read_text())
+    print(f"written: {path}")
+    return 0
 
 
 def _list() -> int:
@@ -191,6 +305,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _solve_jobshop(args)
         if args.command == "bench" and args.family == "jobshop":
             return _bench_jobshop(args, argv)
+        if args.command == "simulate" and args.family == "bandits":
+            return _simulate_bandits(args)
+        if args.command == "bench" and args.family == "bandits":
+            return _bench_bandits(args, argv)
     except (DecisionGymError, ValueError, FileNotFoundError) as exc:
         print(f"decisiongym: error: {exc}", file=sys.stderr)
         return 2

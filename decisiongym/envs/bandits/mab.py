@@ -1,0 +1,294 @@
+"""Context-free multi-armed bandits with BanditBench's published arm settings.
+
+BanditBench (Nie et al., EVOLvE) evaluates agents on 16 multi-armed tasks:
+{Bernoulli, Gaussian} x {easy, hard} x K in {5, 20} x two verbal scenarios (a video platform
+and a clothes shop). The scenario only names the arms, so here it is a label.
+
+=========  ====================================  ==================================  =======
+task       Bernoulli arms                        Gaussian arms                       horizon
+=========  ====================================  ==================================  =======
+easy       gap 0.5: best 0.75, the others 0.25   means ~ N(0, 1), rewards sd 1       300
+hard       gap 0.2: best 0.6, the others 0.4     means ~ N(0, 3^2), rewards sd 3     1000
+=========  ====================================  ==================================  =======
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from decisiongym.envs.bandits.base import BanditEnv
+
+DISTRIBUTIONS = ("bernoulli", "gaussian")
+# BanditBench's scenarios call an arm a "video" (VideoWatching) or an "item" (ClothesShopping).
+DOMAIN_UNITS: dict[str, str] = {"video": "video", "clothes": "item"}
+DIFFICULTIES = ("easy", "hard")
+
+# The published settings, per difficulty.
+_HORIZON = {"easy": 300, "hard": 1000}
+_GAP = {"easy": 0.5, "hard": 0.2}
+_SIGMA = {"easy": 1.0, "hard": 3.0}
+
+
+@dataclass(frozen=True)
+class MABConfig:
+    """One multi-armed bandit task: the arms' reward distributions and the horizon.
+
+    Arms are built at every reset: with ``gap``, all arms pay Bernoulli(0.5 - gap/2) except one,
+    drawn uniformly, which pays Bernoulli(0.5 + gap/2); with ``sigma``, the arm means are drawn
+    i.i.d. N(0, sigma^2); with ``means``, the arms keep exactly these means, in this order.
+
+    :param distribution: ``"bernoulli"`` (rewards 0/1) or ``"gaussian"``.
+    :param n_arms: number of arms.
+    :param horizon: rounds per episode.
+    :param gap: Bernoulli only: the difference between the best arm's mean and the others'.
+    :param sigma: Gaussian only: standard deviation of the arm means around 0.
+    :param noise: Gaussian only: standard deviation of a reward around its arm's mean;
+        ``None`` means ``sigma`` (as BanditBench draws them), or 1 when ``means`` are given.
+    :param means: fixed arm means (Bernoulli: in [0, 1]); exclusive with ``gap`` and ``sigma``.
+    :param domain: verbal scenario, ``"video"`` or ``"clothes"``; it only names the arms.
+    :param difficulty: ``"easy"`` or ``"hard"`` for a published setting, ``None`` otherwise.
+    """
+
+    distribution: str
+    n_arms: int
+    horizon: int
+    gap: float | None = None
+    sigma: float | None = None
+    noise: float | None = None
+    means: tuple[float, ...] | None = None
+    domain: str = "video"
+    difficulty: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.distribution not in DISTRIBUTIONS:
+            raise ValueError(f"distribution must be one of {DISTRIBUTIONS}, "
+                             f"got {self.distribution!r}")
+        if self.n_arms < 2:
+            raise ValueError(f"n_arms must be >= 2, got {self.n_arms}")
+        if self.horizon < 1:
+            raise ValueError(f"horizon must be >= 1, got {self.horizon}")
+        if self.domain not in DOMAIN_UNITS:
+            raise ValueError(f"domain must be one of {tuple(DOMAIN_UNITS)}, got {self.domain!r}")
+        if self.difficulty is not None and self.difficulty not in DIFFICULTIES:
+            raise ValueError(f"difficulty must be one of {DIFFICULTIES} or None, "
+                             f"got {self.difficulty!r}")
+        if self.means is not None:
+            # a list would make the frozen config unhashable
+            object.__setattr__(self, "means", tuple(float(m) for m in self.means))
+            self._check_means()
+        elif self.distribution == "bernoulli":
+            if self.gap is None:
+                raise ValueError("a Bernoulli bandit needs gap or means")
+            if not 0.0 < self.gap <= 1.0:
+                raise ValueError(f"gap must be in (0, 1], got {self.gap}")
+        elif self.sigma is None or not self.sigma > 0.0:
+            raise ValueError(f"a Gaussian bandit needs sigma > 0 or means, got sigma={self.sigma}")
+        if self.distribution == "bernoulli":
+            if self.sigma is not None or self.noise is not None:
+                raise ValueError("sigma and noise apply to Gaussian arms only; "
+                                 "Bernoulli arms take gap or means")
+        else:
+            if self.gap is not None:
+                raise ValueError("gap applies to Bernoulli arms only; Gaussian arms take sigma "
+                                 "or means")
+            if self.noise is not None and not self.noise > 0.0:
+                raise ValueError(f"noise must be > 0, got {self.noise}")
+
+    def _check_means(self) -> None:
+        assert self.means is not None
+        if self.gap is not None or self.sigma is not None:
+            raise ValueError("means fix the arms: give means, or gap (Bernoulli) / sigma "
+                             "(Gaussian), not both")
+        if len(self.means) != self.n_arms:
+            raise ValueError(f"{len(self.means)} means given for n_arms={self.n_arms}")
+        if not np.all(np.isfinite(self.means)):
+            raise ValueError(f"means must be finite, got {self.means}")
+        if self.distribution == "bernoulli" and not all(0.0 <= m <= 1.0 for m in self.means):
+            raise ValueError(f"Bernoulli means must lie in [0, 1], got {self.means}")
+
+    @property
+    def name(self) -> str:
+        """``"bernoulli-easy-k5-video"`` style; ``"custom"`` stands in for a custom difficulty."""
+        difficulty = self.difficulty or "custom"
+        return f"{self.distribution}-{difficulty}-k{self.n_arms}-{self.domain}"
+
+    @property
+    def reward_noise(self) -> float | None:
+        """Standard deviation of a Gaussian reward around its arm's mean (None for Bernoulli)."""
+        if self.distribution == "bernoulli":
+            return None
+        if self.noise is not None:
+            return self.noise
+        return self.sigma if self.sigma is not None else 1.0
+
+    @property
+    def arm_names(self) -> tuple[str, ...]:
+        """The scenario's name of each arm, indexed like the actions: ``"video 0"``..."""
+        unit = DOMAIN_UNITS[self.domain]
+        return tuple(f"{unit} {arm}" for arm in range(self.n_arms))
+
+
+def _published(distribution: str, difficulty: str, n_arms: int, domain: str) -> MABConfig:
+    if distribution == "bernoulli":
+        return MABConfig(distribution, n_arms, _HORIZON[difficulty], gap=_GAP[difficulty],
+                         domain=domain, difficulty=difficulty)
+    return MABConfig(distribution, n_arms, _HORIZON[difficulty], sigma=_SIGMA[difficulty],
+                     domain=domain, difficulty=difficulty)
+
+
+MAB_CONFIGS: dict[str, MABConfig] = {
+    config.name: config
+    for config in (
+        _published(distribution, difficulty, n_arms, domain)
+        for distribution in DISTRIBUTIONS
+        for difficulty in DIFFICULTIES
+        for n_arms in (5, 20)
+        for domain in DOMAIN_UNITS
+    )
+}
+"""BanditBench's 16 multi-armed tasks by name, e.g. ``"gaussian-hard-k20-clothes"``."""
+
+
+class MultiArmedBanditEnv(BanditEnv):
+    """A context-free multi-armed bandit: pick one of K arms, receive that arm's random reward.
+
+    ## Description
+    Each arm pays i.i.d. rewards from its own distribution; the agent must find and exploit the
+    arm with the highest mean. The defaults reproduce BanditBench's tasks (``MAB_CONFIGS``):
+
+    * Bernoulli, gap 0.5 ("easy", horizon 300): one arm pays 1 with probability 0.75, the
+      others 0.25. Gap 0.2 ("hard", horizon 1000): 0.6 against 0.4. The best arm's index is
+      drawn uniformly at every reset, so an agent cannot profit from the order of the arms.
+    * Gaussian, sigma 1 ("easy", horizon 300) or 3 ("hard", horizon 1000): the arm means are
+      drawn i.i.d. N(0, sigma^2) at every reset, and a reward is N(mean, noise^2).
+
+    The reward noise of a Gaussian arm defaults to ``sigma``, not to 1: BanditBench gives every
+    arm the pair (mean, sigma) and samples rewards from it, so the "hard" task is hard because
+    its rewards are three times noisier (the means spread three times wider too). Unit noise,
+    common elsewhere, would make the sigma-3 task the easier one. Pass ``noise=1.0`` for it.
+
+    ## Action Space
+    ``Discrete(n_arms)``: the arm to pull. ``arm_names`` gives each arm its scenario name
+    (``"video 3"``, ``"item 3"``).
+
+    ## Observation Space
+    ``Box(-1, 1, (1,), float64)``: always the zero vector; there is no context.
+
+    ## Rewards
+    Bernoulli: 0 or 1. Gaussian: a real number. ``info`` after each step holds the oracle:
+    ``expected_rewards`` (the arm means), ``best_arm``, ``regret`` (best mean minus the mean of
+    the arm pulled), ``arm`` and ``round``; ``means`` gives the current episode's means.
+
+    ## Starting State
+    The arms are rebuilt at every reset from ``self.np_random`` (best arm placement, Gaussian
+    means), unless ``means`` fixes them; the same seed gives the same arms and rewards.
+
+    ## Episode End
+    Never terminates; truncated after ``horizon`` pulls.
+
+    ## Arguments
+    * ``config``: a name from ``MAB_CONFIGS`` or a ``MABConfig``; ``None`` (default) starts from
+      the "easy", K = 5, video setting of ``distribution`` (``"bernoulli-easy-k5-video"``).
+    * ``horizon``: rounds per episode (default: the config's).
+    * ``distribution``, ``n_arms``, ``gap``, ``sigma``, ``means``, ``noise``, ``domain``: replace
+      the config's fields (see ``MABConfig``). ``means`` replaces the config's ``gap`` or
+      ``sigma`` (and sets ``n_arms`` unless given). Changing the distribution needs
+      ``config=None``. Any change to the arms drops the "easy"/"hard" label.
+
+    ## Example
+    >>> from decisiongym.envs.bandits.mab import MultiArmedBanditEnv
+    >>> env = MultiArmedBanditEnv("bernoulli-hard-k20-clothes")
+    >>> obs, info = env.reset(seed=0)
+    >>> env.horizon, env.n_arms, env.arm_names[3]
+    (1000, 20, 'item 3')
+    >>> obs, reward, terminated, truncated, info = env.step(info["best_arm"])
+    >>> info["regret"]
+    0.0
+
+    ## Version History
+    * v0: initial version.
+    """
+
+    def __init__(
+        self,
+        config: str | MABConfig | None = None,
+        horizon: int | None = None,
+        *,
+        distribution: str | None = None,
+        n_arms: int | None = None,
+        gap: float | None = None,
+        sigma: float | None = None,
+        means: Sequence[float] | None = None,
+        noise: float | None = None,
+        domain: str | None = None,
+    ) -> None:
+        base = _base_config(config, distribution)
+        arms = {"n_arms": n_arms, "gap": gap, "sigma": sigma, "noise": noise}
+        changes: dict[str, Any] = {key: value for key, value in arms.items() if value is not None}
+        if means is not None:
+            changes["means"] = tuple(float(m) for m in means)
+            # the means replace the config's draw (an explicit gap/sigma still clashes with them)
+            changes.setdefault("gap", None)
+            changes.setdefault("sigma", None)
+            changes.setdefault("n_arms", len(changes["means"]))
+        if changes:
+            changes["difficulty"] = None
+        if domain is not None:
+            changes["domain"] = domain
+        if horizon is not None:
+            changes["horizon"] = horizon
+        self.config: MABConfig = dataclasses.replace(base, **changes)
+        # [-1, 1] rather than [0, 0]: Gymnasium's checker flags a Box whose bounds are equal
+        super().__init__(self.config.n_arms, 1, self.config.horizon,
+                         context_low=-1.0, context_high=1.0)
+        self.arm_names: tuple[str, ...] = self.config.arm_names
+        self._means = np.zeros(self.n_arms)
+        self._zero = np.zeros(1)
+        self._bernoulli = self.config.distribution == "bernoulli"
+        self._noise = self.config.reward_noise or 0.0
+
+    @property
+    def means(self) -> np.ndarray:
+        """The arm means of the current episode (zeros before the first reset)."""
+        return self._means.copy()
+
+    def _setup(self) -> None:
+        config = self.config
+        if config.means is not None:
+            self._means = np.asarray(config.means, dtype=np.float64)
+        elif config.distribution == "bernoulli":
+            assert config.gap is not None
+            self._means = np.full(self.n_arms, 0.5 - config.gap / 2)
+            self._means[self.np_random.integers(self.n_arms)] = 0.5 + config.gap / 2
+        else:
+            assert config.sigma is not None
+            self._means = self.np_random.normal(0.0, config.sigma, self.n_arms)
+
+    def _next_round(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._zero, self._means
+
+    def _reward(self, arm: int) -> float:
+        if self._bernoulli:
+            return float(self.np_random.random() < self._means[arm])
+        return float(self.np_random.normal(self._means[arm], self._noise))
+
+
+def _base_config(config: str | MABConfig | None, distribution: str | None) -> MABConfig:
+    if config is None:
+        name = f"{distribution or 'bernoulli'}-easy-k5-video"
+        if name not in MAB_CONFIGS:
+            raise ValueError(f"distribution must be one of {DISTRIBUTIONS}, got {distribution!r}")
+        return MAB_CONFIGS[name]
+    if isinstance(config, str):
+        if config not in MAB_CONFIGS:
+            raise ValueError(f"unknown config {config!r}; known: {', '.join(MAB_CONFIGS)}")
+        config = MAB_CONFIGS[config]
+    if distribution is not None and distribution != config.distribution:
+        raise ValueError(f"config {config.name!r} has {config.distribution} arms; pass "
+                         f"config=None to build a {distribution} bandit from the free parameters")
+    return config
