@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-dev
 INSTALLED_PEERS := $(VENV)/.installed-peers
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-all bench lint clean
+.PHONY: demo test test-all bench bench-jobshop bench-bandits lint clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ demo: $(INSTALLED)
 		--out-dir demo_output
 	$(BIN)/decisiongym solve jobshop ta01 --method cpsat --time-limit 10 \
 		--gantt demo_output/ta01_cpsat.png
+	$(BIN)/decisiongym simulate bandits decisiongym/MAB-Bernoulli-Hard-K5-Video-v0 --agent ts \
+		--seeds 5
+	$(BIN)/decisiongym simulate bandits decisiongym/ClassificationBandit-Digits-v0 \
+		--agent linucb --horizon 2000 --seeds 3
 
 ## test: the test suite (slow checks excluded; `make test-all` runs them too)
 test: $(INSTALLED)
@@ -33,9 +37,15 @@ test: $(INSTALLED)
 test-all: $(INSTALLED)
 	$(BIN)/python -m pytest -q -m "" $(PYTEST_ARGS)
 
-## bench: the published job-shop table, peers side by side (installs the peers extra)
-bench: $(INSTALLED_PEERS)
+## bench: the published tables in benchmarks/results, peers side by side (installs the peers
+## extra)
+bench: bench-jobshop bench-bandits
+
+bench-jobshop: $(INSTALLED_PEERS)
 	$(BIN)/decisiongym bench jobshop --instances ta01-ta10,ta41,ta71 --time-limit 10 --workers 2
+
+bench-bandits: $(INSTALLED_PEERS)
+	$(BIN)/decisiongym bench bandits --seeds 10
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check decisiongym tests

@@ -41,14 +41,10 @@ from decisiongym.agents.bandits.base import BanditAgent, register_agent
 
 
 @njit(cache=True)
-def sherman_morrison_update(a_inv, b, theta, arm, x, reward, weight):
-    """Add ``weight * x x^T`` to ``A_arm`` and ``weight * reward * x`` to ``b_arm``, in place.
-
-    ``a_inv[arm]`` becomes ``(A_arm + weight x x^T)^{-1}`` by Sherman-Morrison and
-    ``theta[arm] = a_inv[arm] @ b[arm]`` is recomputed from it, both in O(d^2).
-    """
+def rank_one_inverse_update(inv, x, weight):
+    """``inv`` becomes ``(A + weight x x^T)^{-1}`` given ``inv = A^{-1}`` (Sherman-Morrison),
+    in place, in O(d^2)."""
     d = x.shape[0]
-    inv = a_inv[arm]
     u = np.empty(d)
     quad = 0.0
     for i in range(d):
@@ -62,6 +58,18 @@ def sherman_morrison_update(a_inv, b, theta, arm, x, reward, weight):
         ui = u[i] * scale
         for j in range(d):
             inv[i, j] -= ui * u[j]
+
+
+@njit(cache=True)
+def sherman_morrison_update(a_inv, b, theta, arm, x, reward, weight):
+    """Add ``weight * x x^T`` to ``A_arm`` and ``weight * reward * x`` to ``b_arm``, in place.
+
+    ``a_inv[arm]`` becomes ``(A_arm + weight x x^T)^{-1}`` by Sherman-Morrison and
+    ``theta[arm] = a_inv[arm] @ b[arm]`` is recomputed from it, both in O(d^2).
+    """
+    d = x.shape[0]
+    inv = a_inv[arm]
+    rank_one_inverse_update(inv, x, weight)
     for i in range(d):
         b[arm, i] += weight * reward * x[i]
     for i in range(d):

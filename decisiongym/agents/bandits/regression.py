@@ -54,7 +54,7 @@ import numpy as np
 from numba import njit
 
 from decisiongym.agents.bandits.base import BanditAgent, register_agent
-from decisiongym.agents.bandits.linear import sherman_morrison_update
+from decisiongym.agents.bandits.linear import rank_one_inverse_update, sherman_morrison_update
 
 # ---------------------------------------------------------------------------------------------
 # Inverse gap weighting, equations (1) and (2); both act on the last axis of a batch.
@@ -149,19 +149,7 @@ def logistic_newton_update(a_inv, w, arm, x, target, min_curvature):
     p = 1.0 / (1.0 + math.exp(-z))
     h = max(p * (1.0 - p), min_curvature)
     inv = a_inv[arm]
-    u = np.empty(d)
-    quad = 0.0
-    for i in range(d):
-        s = 0.0
-        for j in range(d):
-            s += inv[i, j] * x[j]
-        u[i] = s
-        quad += x[i] * s
-    scale = h / (1.0 + h * quad)
-    for i in range(d):
-        ui = u[i] * scale
-        for j in range(d):
-            inv[i, j] -= ui * u[j]
+    rank_one_inverse_update(inv, x, h)
     for i in range(d):
         s = 0.0
         for j in range(d):

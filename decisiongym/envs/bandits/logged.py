@@ -48,7 +48,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -58,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from decisiongym.envs.core.errors import InstanceFormatError
+from decisiongym.envs.core.files import write_text_atomic
 
 __all__ = [
     "LoggedBanditData",
@@ -568,22 +568,6 @@ def _format_item_context(action_context: np.ndarray) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(text: str, target: Path) -> None:
-    """Write ``text`` through a temporary file beside ``target``, then rename it into place,
-    so a reader never sees half a file and a failure leaves the old file untouched."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def write_obd_csv(data: LoggedBanditData, path: str | os.PathLike[str]) -> Path:
     """Write the log in the OBD layout, atomically; also ``item_context.csv`` beside it when
     the log has an ``action_context``.
@@ -603,9 +587,10 @@ def write_obd_csv(data: LoggedBanditData, path: str | os.PathLike[str]) -> Path:
         if value is not None and any(("," in s or "\n" in s or "\r" in s)
                                      for s in np.ravel(value)):
             raise ValueError(f"{name} must not contain commas or line breaks")
-    _write_atomic(format_obd_csv(data), target)
+    write_text_atomic(format_obd_csv(data), target)
     if data.action_context is not None:
-        _write_atomic(_format_item_context(data.action_context), target.parent / ITEM_CONTEXT_FILE)
+        write_text_atomic(_format_item_context(data.action_context),
+                          target.parent / ITEM_CONTEXT_FILE)
     return target
 
 

@@ -22,7 +22,6 @@ import io
 import math
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
@@ -32,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from decisiongym.envs.core.errors import InstanceFormatError
+from decisiongym.envs.core.files import write_text_atomic
 
 __all__ = [
     "BUILTIN_NAMES",
@@ -463,29 +463,13 @@ def read_orlib(path: str | os.PathLike[str]) -> JobShopInstance:
     return parse_orlib(p.read_text(encoding="utf-8", errors="replace"), source=str(p))
 
 
-def _write_atomic(text: str, path: str | os.PathLike[str]) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a failure leaves nothing behind."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def write_orlib(instance: JobShopInstance, path: str | os.PathLike[str]) -> None:
     """Write the instance in OR-Library format, atomically.
 
     :param instance: a classic instance.
     :param path: destination file.
     """
-    _write_atomic(format_orlib(instance), path)
+    write_text_atomic(format_orlib(instance), path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -644,7 +628,7 @@ def write_taillard(instance: JobShopInstance, path: str | os.PathLike[str]) -> N
     :param instance: a classic instance.
     :param path: destination file.
     """
-    _write_atomic(format_taillard(instance), path)
+    write_text_atomic(format_taillard(instance), path)
 
 
 def _looks_taillard(text: str) -> bool:
