@@ -62,7 +62,7 @@ def run_bandit(
     agent = make_agent(agent_name, n_arms=n_arms, dim=dim, seed=seed, **(agent_kwargs or {}))
     # Semi-bandit learners read the feedback the env reveals (labels, auditors' reports).
     wants_info = "info" in inspect.signature(agent.update).parameters
-    rounds = env.unwrapped.horizon
+    rounds = int(env.unwrapped.horizon)
     arms = np.full(rounds, -1, np.int64)
     best = np.full(rounds, -1, np.int64)
     rewards = np.zeros(rounds)
@@ -71,11 +71,13 @@ def run_bandit(
     start = time.perf_counter()
     for t in range(rounds):
         action = agent.act(context)
-        next_context, reward, terminated, truncated, info = env.step(action)
+        next_context, raw_reward, terminated, truncated, info = env.step(action)
+        reward = float(raw_reward)
+        update: Any = agent.update
         if wants_info:
-            agent.update(context, action, reward, info)
+            update(context, action, reward, info)
         else:
-            agent.update(context, action, reward)
+            update(context, action, reward)
         rewards[t] = reward
         regrets[t] = info["regret"]
         if np.ndim(action) == 0:

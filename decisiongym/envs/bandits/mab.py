@@ -177,7 +177,9 @@ class MultiArmedBanditEnv(BanditEnv):
     (``"video 3"``, ``"item 3"``).
 
     ## Observation Space
-    ``Box(-1, 1, (1,), float64)``: always the zero vector; there is no context.
+    ``Box(-1, 1, (1,), float64)``: always the vector ``[1.0]``; there is no context. A constant
+    one rather than zero, so that linear agents (LinUCB, LinTS) see an intercept and learn one
+    mean per arm instead of a context-free zero.
 
     ## Rewards
     Bernoulli: 0 or 1. Gaussian: a real number. ``info`` after each step holds the oracle:
@@ -248,7 +250,7 @@ class MultiArmedBanditEnv(BanditEnv):
                          context_low=-1.0, context_high=1.0)
         self.arm_names: tuple[str, ...] = self.config.arm_names
         self._means = np.zeros(self.n_arms)
-        self._zero = np.zeros(1)
+        self._constant = np.ones(1)
         self._bernoulli = self.config.distribution == "bernoulli"
         self._noise = self.config.reward_noise or 0.0
 
@@ -270,7 +272,7 @@ class MultiArmedBanditEnv(BanditEnv):
             self._means = self.np_random.normal(0.0, config.sigma, self.n_arms)
 
     def _next_round(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._zero, self._means
+        return self._constant, self._means
 
     def _reward(self, arm: int) -> float:
         if self._bernoulli:

@@ -95,12 +95,12 @@ def test_bernoulli_regret_is_zero_for_the_best_arm_and_the_gap_otherwise(config:
     env = MultiArmedBanditEnv(config)
     obs, info = env.reset(seed=11)
     gap = env.config.gap
-    assert obs.tolist() == [0.0]
+    assert obs.tolist() == [1.0]
     best = info["best_arm"]
     assert best == int(np.argmax(env.means))
     for arm in range(env.n_arms):
         obs, reward, terminated, truncated, info = env.step(arm)
-        assert obs.tolist() == [0.0]
+        assert obs.tolist() == [1.0]
         assert reward in (0.0, 1.0)
         assert info["arm"] == arm and info["round"] == arm and info["best_arm"] == best
         assert np.array_equal(info["expected_rewards"], env.means)

@@ -1,0 +1,1 @@
+"""SoC scheduling: streaming task-DAG jobs on heterogeneous processing elements."""
