@@ -87,6 +87,24 @@ def build_parser() -> argparse.ArgumentParser:
                     help="env argument, repeatable")
     sb.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
+    soc = solve_families.add_parser(
+        "soc", help="one task DAG on a heterogeneous SoC",
+        description="Schedule one application DAG on a platform with a static list scheduler "
+        "or CP-SAT; prints the makespan, or one JSON object with --json. DAG and platform are "
+        "built-in names (wifi_tx, wifi_rx, range_detection, sc_tx, sc_rx, temporal_mitigation, "
+        "topcuoglu; platforms default, topcuoglu) or JSON files in the documented formats.",
+    )
+    soc.add_argument("dag", help="built-in application name or path to a JSON application")
+    soc.add_argument("--platform", default="default",
+                     help="built-in platform name or path to a JSON platform (default: default)")
+    soc.add_argument("--method", required=True, choices=("heft", "peft", "cpop", "cpsat"),
+                     help="static scheduler")
+    soc.add_argument("--time-limit", type=_positive, default=10.0,
+                     help="CP-SAT time limit in seconds (default: 10)")
+    soc.add_argument("--workers", type=_count, default=2, help="CP-SAT workers (default: 2)")
+    soc.add_argument("--seed", type=int, default=0, help="CP-SAT seed")
+    soc.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
     bench = commands.add_parser("bench", help="run a benchmark and write its results tables",
                                 description="Run a benchmark grid and write markdown and CSV.")
     bench_families = bench.add_subparsers(dest="family", required=True, metavar="FAMILY")
@@ -277,6 +295,51 @@ def _with_time_bar(title: str, limit: float, run):
             ticker.join()
 
 
+def _solve_soc(args: argparse.Namespace) -> int:
+    from decisiongym.envs.core.errors import ValidationError
+    from decisiongym.envs.soc.builtin import load_application, load_platform
+    from decisiongym.envs.soc.solution import validate
+
+    try:
+        platform = load_platform(args.platform)
+        graph = load_application(args.dag, platform)
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from None
+    bound = None
+    if args.method == "cpsat":
+        from decisiongym.baselines.soc_cpsat import solve_dag_cpsat
+
+        result = _with_time_bar(
+            f"CP-SAT {graph.name}", args.time_limit,
+            lambda report: solve_dag_cpsat(graph, platform, time_limit=args.time_limit,
+                                           workers=args.workers, seed=args.seed),
+        )
+        trace, makespan, bound, status, wall_s = result
+    else:
+        from decisiongym.baselines.list_scheduling import SCHEDULERS
+
+        scheduled = SCHEDULERS[args.method](graph, platform)
+        trace, makespan, status, wall_s = (scheduled.trace, scheduled.makespan, "FEASIBLE",
+                                           scheduled.wall_s)
+    try:
+        validate(platform, graph, trace)
+        valid = True
+    except ValidationError:
+        valid = False
+    if args.json:
+        records = [{key: r[key] for key in ("task", "task_name", "pe", "pe_name", "start",
+                                            "finish")}
+                   for r in trace.to_records(graph, platform)]
+        print(json.dumps({"dag": graph.name, "platform": platform.name, "method": args.method,
+                          "makespan": makespan, "bound": bound, "status": status,
+                          "wall_s": round(wall_s, 6), "valid": valid, "trace": records}))
+    else:
+        extra = f", bound {bound:.2f}" if bound is not None else ""
+        print(f"{graph.name} on {platform.name}, {args.method}: makespan {makespan:.2f} us"
+              f"{extra}, {status}, valid={valid}, {wall_s:.3f} s")
+    return 0 if valid else 1
+
+
 def _bench_jobshop(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from decisiongym.bench.jobshop import run_benchmark
     from decisiongym.envs.jobshop.instance import expand_instance_names
@@ -303,6 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list()
         if args.command == "solve" and args.family == "jobshop":
             return _solve_jobshop(args)
+        if args.command == "solve" and args.family == "soc":
+            return _solve_soc(args)
         if args.command == "bench" and args.family == "jobshop":
             return _bench_jobshop(args, argv)
         if args.command == "simulate" and args.family == "bandits":

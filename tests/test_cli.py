@@ -178,3 +178,25 @@ def test_bench_writes_markdown_and_csv(capsys: pytest.CaptureFixture[str],
     assert (cpsat["makespan"] == 55).all()
     assert (records["makespan"] >= 55).all()
     assert not (out_dir / "jobshop_speed.csv").exists()
+
+
+def test_solve_soc_heft_reproduces_topcuoglu_and_cpsat_proves_the_optimum(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["solve", "soc", "topcuoglu", "--platform", "topcuoglu", "--method", "heft",
+                 "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["makespan"] == pytest.approx(80.0)
+    assert record["valid"] is True
+    assert len(record["trace"]) == 10
+    assert set(record["trace"][0]) == {"task", "task_name", "pe", "pe_name", "start", "finish"}
+    assert main(["solve", "soc", "topcuoglu", "--platform", "topcuoglu", "--method", "cpsat",
+                 "--time-limit", "5", "--workers", "1", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["status"] == "OPTIMAL"
+    assert record["makespan"] == pytest.approx(record["bound"]) and record["makespan"] < 80
+
+
+def test_solve_soc_unknown_dag_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", "soc", "no_such_dag", "--method", "heft"]) == 2
+    assert "no_such_dag" in capsys.readouterr().err
