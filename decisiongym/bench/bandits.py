@@ -141,7 +141,7 @@ def run_cell(cell: BanditCell) -> dict[str, Any]:
         "wall_s": trace.wall_s,
         "decisions_per_s": trace.horizon / trace.wall_s if trace.wall_s > 0 else float("nan"),
         "curve_t": points.tolist(),
-        "curve_regret": cumulative[points - 1].tolist(),
+        "curve_regret": np.round(cumulative[points - 1], 3).tolist(),
     }
     for key, series in trace.extra.items():
         record[f"{key}_total"] = float(series.sum())

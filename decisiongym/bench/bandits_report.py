@@ -153,6 +153,10 @@ def plot_suite(results: pd.DataFrame, suite: str, out: Path) -> Path | None:
     cols = min(4, len(envs))
     nrows = int(np.ceil(len(envs) / cols))
     fig, axes = plt.subplots(nrows, cols, figsize=(4 * cols, 3 * nrows), squeeze=False)
+    agents = list(dict.fromkeys(rows["agent"]))
+    # One colour per agent across every panel; tab20 has room for every agent of a suite.
+    palette = plt.get_cmap("tab10" if len(agents) <= 10 else "tab20")
+    colour = {agent: palette(i % palette.N) for i, agent in enumerate(agents)}
     for ax, env in zip(axes.flat, envs):
         for agent, group in rows[rows["env"] == env].groupby("agent", sort=False):
             t = np.asarray(json.loads(group["curve_t"].iloc[0]))
@@ -160,8 +164,8 @@ def plot_suite(results: pd.DataFrame, suite: str, out: Path) -> Path | None:
             mean = curves.mean(axis=0)
             half = (1.96 * curves.std(axis=0, ddof=1) / np.sqrt(len(curves))
                     if len(curves) > 1 else np.zeros_like(mean))
-            ax.plot(t, mean, label=agent, linewidth=1.2)
-            ax.fill_between(t, mean - half, mean + half, alpha=0.2)
+            ax.plot(t, mean, label=agent, linewidth=1.2, color=colour[agent])
+            ax.fill_between(t, mean - half, mean + half, alpha=0.2, color=colour[agent])
         ax.set_title(env.split("/")[-1], fontsize=8)
         ax.set_xlabel("round", fontsize=7)
         ax.set_ylabel("cumulative regret", fontsize=7)
