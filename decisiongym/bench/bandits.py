@@ -62,7 +62,8 @@ def run_bandit(
     agent = make_agent(agent_name, n_arms=n_arms, dim=dim, seed=seed, **(agent_kwargs or {}))
     # Semi-bandit learners read the feedback the env reveals (labels, auditors' reports).
     wants_info = "info" in inspect.signature(agent.update).parameters
-    rounds = int(env.unwrapped.horizon)
+    base: Any = env.unwrapped  # every bandit env declares its horizon
+    rounds = int(base.horizon)
     arms = np.full(rounds, -1, np.int64)
     best = np.full(rounds, -1, np.int64)
     rewards = np.zeros(rounds)

@@ -184,6 +184,32 @@ def _cell(mean: float, half: float, digits: int = 1) -> str:
     return f"{mean:.{digits}f} ± {half:.{digits}f}"
 
 
+def _win_rate_matrix(rows: pd.DataFrame) -> list[str]:
+    """Pairwise win-rates of a suite, pooled over its envs and seeds: the row agent's share of
+    (env, seed) runs where it ends with less regret than the column agent (ties half)."""
+    agents = list(dict.fromkeys(rows["agent"]))
+    if len(agents) < 2:
+        return []
+    wins = {a: {b: 0.0 for b in agents} for a in agents}
+    counts = {a: {b: 0 for b in agents} for a in agents}
+    for _, cell in rows.groupby("env", sort=False):
+        finals = {a: g.set_index("seed")["regret"] for a, g in cell.groupby("agent", sort=False)}
+        for a, ra in finals.items():
+            for b, rb in finals.items():
+                if a == b:
+                    continue
+                ra_, rb_ = ra.align(rb, join="inner")
+                wins[a][b] += float((ra_ < rb_).sum() + 0.5 * (ra_ == rb_).sum())
+                counts[a][b] += len(ra_)
+    lines = ["Pairwise win-rate (row beats column), pooled over the suite's envs and seeds:", "",
+             "| | " + " | ".join(agents) + " |", "|" + "---|" * (len(agents) + 1)]
+    for a in agents:
+        cells = ["-" if a == b or counts[a][b] == 0 else f"{wins[a][b] / counts[a][b]:.2f}"
+                 for b in agents]
+        lines.append(f"| {a} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
 def render(results: pd.DataFrame, references: list[dict[str, Any]],
            speed: list[dict[str, Any]], command: str, plots: Sequence[str]) -> str:
     """The markdown of ``benchmarks/results/bandits.md``."""
@@ -228,6 +254,7 @@ def render(results: pd.DataFrame, references: list[dict[str, Any]],
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(r) + " |" for r in body]
         lines.append("")
+        lines += _win_rate_matrix(rows)
         if suite == "sor" and references:
             lines += ["Reference lines (mean SOR iterations per system over 500 systems of the "
                       "same family): best fixed omega in hindsight, and the instance-optimal "
