@@ -105,6 +105,33 @@ def build_parser() -> argparse.ArgumentParser:
     soc.add_argument("--seed", type=int, default=0, help="CP-SAT seed")
     soc.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
+    ss = simulate_families.add_parser(
+        "soc", help="a stream of task-DAG jobs on a SoC under an online scheduler",
+        description="Simulate a Poisson stream of jobs (applications drawn from a mix) on a "
+        "platform under an online scheduler, event by event; print latency mean and p95, "
+        "throughput, energy, EDP and timings (one JSON object with --json). The first "
+        "--warmup-jobs jobs are left out of the statistics.",
+    )
+    ss.add_argument("--platform", default="default",
+                    help="built-in platform name or JSON file (default: default)")
+    ss.add_argument("--mix", default="ds3",
+                    help="ds3 (DS3's six applications and job probabilities) or a comma list "
+                    "app[:weight] of built-in names or JSON files (default: ds3)")
+    ss.add_argument("--scheduler", required=True,
+                    choices=("met", "etf", "eft", "stf", "heft-rt", "random", "round-robin"),
+                    help="online scheduler")
+    ss.add_argument("--rate", type=_positive, default=2.0,
+                    help="injection rate in jobs per ms (default: 2, DS3's default)")
+    ss.add_argument("--jobs", type=_count, default=1000, help="jobs in the stream (default 1000)")
+    ss.add_argument("--noise", type=float, default=0.0,
+                    help="execution-time noise sigma as a fraction of the mean (default 0)")
+    ss.add_argument("--noise-model", default="gaussian", choices=("gaussian", "lognormal"),
+                    help="noise distribution when --noise > 0 (default: gaussian)")
+    ss.add_argument("--warmup-jobs", type=int, default=None,
+                    help="leading jobs left out of the statistics (default: 10%% of --jobs)")
+    ss.add_argument("--seed", type=int, default=0, help="seed of arrivals, mix and noise")
+    ss.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
     bench = commands.add_parser("bench", help="run a benchmark and write its results tables",
                                 description="Run a benchmark grid and write markdown and CSV.")
     bench_families = bench.add_subparsers(dest="family", required=True, metavar="FAMILY")
@@ -340,6 +367,57 @@ def _solve_soc(args: argparse.Namespace) -> int:
     return 0 if valid else 1
 
 
+def _simulate_soc(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from decisiongym.baselines.online import simulate
+    from decisiongym.envs.soc.builtin import load_application, load_platform
+    from decisiongym.envs.soc.workload import ds3_workload, poisson_workload
+
+    if args.noise < 0:
+        raise ValueError(f"--noise must be >= 0, got {args.noise}")
+    try:
+        platform = load_platform(args.platform)
+        rng = np.random.default_rng(args.seed)
+        noise = args.noise_model if args.noise > 0 else "none"
+        if args.mix == "ds3":
+            workload = ds3_workload(args.rate, args.jobs, rng, noise=noise, sigma=args.noise)
+        else:
+            names, weights = [], []
+            for item in args.mix.split(","):
+                name, _, weight = item.strip().partition(":")
+                names.append(name)
+                weights.append(float(weight) if weight else 1.0)
+            apps = [load_application(name, platform) for name in names]
+            probabilities = np.asarray(weights) / np.sum(weights)
+            workload = poisson_workload(apps, probabilities, args.rate, args.jobs, rng,
+                                        noise=noise, sigma=args.noise)
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from None
+    warmup = args.warmup_jobs if args.warmup_jobs is not None else args.jobs // 10
+    t0, c0 = time.perf_counter(), time.process_time()
+    result = simulate(platform, workload, args.scheduler, seed=args.seed, warmup_jobs=warmup)
+    wall_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    record = {"platform": platform.name, "mix": args.mix, "scheduler": args.scheduler,
+              "rate_jobs_per_ms": args.rate, "jobs": args.jobs, "warmup_jobs": warmup,
+              "noise": args.noise, "noise_model": noise, "seed": args.seed,
+              **result.metrics(), "wall_s": round(wall_s, 6), "cpu_s": round(cpu_s, 6),
+              "jobs_per_cpu_s": args.jobs / cpu_s if cpu_s > 0 else None}
+    if args.json:
+        print(json.dumps(record))
+    else:
+        print(f"{args.scheduler} on {platform.name}, mix {args.mix}, {args.rate} jobs/ms, "
+              f"{args.jobs} jobs ({warmup} warm-up), noise {args.noise}")
+        print(f"  latency mean {record['latency_mean_us']:.1f} us, p95 "
+              f"{record['latency_p95_us']:.1f} us")
+        print(f"  throughput {record['throughput_jobs_per_ms']:.3f} jobs/ms, completed "
+              f"{int(record['completed_jobs'])}")
+        print(f"  energy {record['energy_j']:.4f} J, EDP {record['edp_j_s']:.3e} J s, "
+              f"mean PE utilisation {record['mean_utilisation']:.3f}")
+        print(f"  {wall_s:.3f} s wall, {cpu_s:.3f} s CPU")
+    return 0
+
+
 def _bench_jobshop(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from decisiongym.bench.jobshop import run_benchmark
     from decisiongym.envs.jobshop.instance import expand_instance_names
@@ -372,6 +450,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _bench_jobshop(args, argv)
         if args.command == "simulate" and args.family == "bandits":
             return _simulate_bandits(args)
+        if args.command == "simulate" and args.family == "soc":
+            return _simulate_soc(args)
         if args.command == "bench" and args.family == "bandits":
             return _bench_bandits(args, argv)
     except (DecisionGymError, ValueError, FileNotFoundError) as exc:

@@ -200,3 +200,19 @@ def test_solve_soc_heft_reproduces_topcuoglu_and_cpsat_proves_the_optimum(
 def test_solve_soc_unknown_dag_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["solve", "soc", "no_such_dag", "--method", "heft"]) == 2
     assert "no_such_dag" in capsys.readouterr().err
+
+
+def test_simulate_soc_reports_stream_metrics(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["simulate", "soc", "--scheduler", "etf", "--jobs", "300", "--noise", "0.1",
+            "--seed", "3", "--json"]
+    assert main(args + ["--rate", "2"]) == 0
+    low = json.loads(capsys.readouterr().out)
+    assert low["warmup_jobs"] == 30 and low["completed_jobs"] == 270
+    assert low["throughput_jobs_per_ms"] == pytest.approx(2.0, rel=0.25)
+    assert 0 < low["latency_mean_us"] <= low["latency_p95_us"]
+    assert main(args + ["--rate", "200"]) == 0
+    high = json.loads(capsys.readouterr().out)
+    # Far past saturation, jobs queue: latency must grow.
+    assert high["latency_mean_us"] > 2 * low["latency_mean_us"]
+    assert main(["simulate", "soc", "--scheduler", "met", "--mix", "nope", "--jobs", "5"]) == 2
+    assert "nope" in capsys.readouterr().err
