@@ -32,6 +32,22 @@ ENVIRONMENTS: tuple[EnvEntry, ...] = (
         "Job-shop scheduling: dispatch one job's next operation per step "
         "(Taillard ta01-ta80 built in, random generators, switchable schedule-generation scheme).",
     ),
+    EnvEntry(
+        "decisiongym/SoC-v0",
+        "decisiongym.envs.soc.env:SoCSchedulingEnv",
+        None,
+        "SoC scheduling: commit one (ready task, idle PE) pair per step on a DS3-like "
+        "heterogeneous SoC under a streaming job mix.",
+        {"mode": "task-pe"},
+    ),
+    EnvEntry(
+        "decisiongym/SoC-TaskOnly-v0",
+        "decisiongym.envs.soc.env:SoCSchedulingEnv",
+        None,
+        "SoC scheduling, DeepSoCS split: pick the next ready task; the PE is chosen by "
+        "earliest finish time.",
+        {"mode": "task"},
+    ),
 ) + tuple(
     EnvEntry(env_id, entry_point, None, description, kwargs)
     for env_id, entry_point, kwargs, description in BANDIT_ENVS

@@ -1,0 +1,668 @@
+"""``decisiongym/SoC-v0`` and ``decisiongym/SoC-TaskOnly-v0``: map streaming task-DAG jobs onto
+the processing elements of a heterogeneous system-on-chip, one assignment per step."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from numba import njit
+
+from decisiongym.envs.core.errors import InvalidActionError
+from decisiongym.envs.soc import sim as kernel
+from decisiongym.envs.soc.builtin import DS3_APPLICATIONS, load_application, load_platform
+from decisiongym.envs.soc.graph import TaskGraph
+from decisiongym.envs.soc.platform import Platform
+from decisiongym.envs.soc.sim import SoCSimulator
+from decisiongym.envs.soc.workload import (
+    DS3_JOB_PROBABILITIES,
+    NOISE_MODELS,
+    Workload,
+    poisson_workload,
+)
+
+MODES = ("task-pe", "task")
+INVALID_ACTIONS = ("raise", "penalize")
+
+TASK_FEATURES = ("valid", "assignable", "job_age_ms", "successors", "upward_rank_ms",
+                 "job_unscheduled_ms", "data_ready_ms")
+"""Columns of ``tasks`` before the per-PE-type costs (class docstring)."""
+PE_FEATURES = ("busy", "until_free_ms", "committed_tasks")
+"""Columns of ``pes`` before the PE-type one-hot."""
+JOB_FEATURES = ("valid", "age_ms", "tasks_left_fraction", "unscheduled_ms")
+"""Columns of ``jobs``."""
+JOB_TASK_FEATURES = ("valid", "ready", "committed", "done", "mean_cost_ms", "upward_rank_ms")
+"""Columns of ``job_tasks``."""
+
+US_PER_MS = 1000.0
+
+MixSpec = str | TaskGraph | Sequence[Any] | Mapping[Any, float]
+
+
+class SoCSchedulingEnv(gym.Env):
+    """Online scheduling of streaming task-DAG jobs on a heterogeneous SoC.
+
+    ## Description
+    Jobs (instances of applications such as DS3's WiFi-TX/RX, each a DAG of tasks with a mean
+    execution time per PE type and a data volume per edge) arrive as a Poisson stream and run on
+    the PEs of a platform (default: DS3's 16-PE big.LITTLE SoC with FFT, Viterbi and
+    matrix-multiply accelerators). The event-driven :class:`~decisiongym.envs.soc.sim.
+    SoCSimulator` holds the state; its module docstring states the model (data-ready times,
+    per-PE FIFO queues, noise). Time stops at *decision points*: times at which a ready task
+    that is not yet committed could start on an idle PE that can run it. Each step commits one
+    ready task; when no legal action is left the simulator runs on to the next decision point.
+
+    ## Action Space
+    The ready tasks are shown in ``max_ready`` *slots*: the ready-list order of the simulator
+    (the order tasks became ready), except that in ``"task-pe"`` mode the tasks with a legal PE
+    come first, so a long ready list never hides every legal action. Tasks beyond ``max_ready``
+    wait for a free slot.
+
+    * ``mode="task-pe"`` (``decisiongym/SoC-v0``): ``Discrete(max_ready * n_pes)``; action
+      ``slot * n_pes + pe`` commits the task in ``slot`` to PE ``pe``. Legal when the slot holds
+      a task, the PE is idle (nothing running or queued) and the PE's type can run the task.
+      Committing to a busy PE is not offered: a PE is given work only when it is free.
+    * ``mode="task"`` (``decisiongym/SoC-TaskOnly-v0``, the DeepSoCS split of ordering and
+      mapping): ``Discrete(max_ready)``; the agent picks a slot and the PE is the one of earliest
+      estimated finish ``EF(t, q) = max(now, est_free(q), data_ready(t, q)) + cost(t, q)`` over
+      every PE that can run the task, idle or busy (a busy PE queues it), lowest index on ties:
+      the simulator's built-in ``"eft"`` rule. Every occupied slot is legal, and time moves on
+      only once the ready list is empty, so always picking slot 0 reproduces
+      ``SoCSimulator.run("eft")`` exactly.
+
+    ``action_masks()`` (and the observation's ``action_mask``) marks the legal actions, for
+    sb3-contrib's ``MaskablePPO``.
+
+    ## Observation Space
+    A ``Dict`` of fixed-shape arrays. Times are in ms and relative to now; the scheduler sees
+    mean costs and estimated free times only, never the noisy actual durations. ``T`` is the
+    number of PE types, ``J = max_jobs_in_system`` and ``K`` the largest task count of the mix.
+
+    * ``tasks`` ``(max_ready, 7 + T)`` float32, one row per slot (zeros when empty): 0 valid,
+      1 assignable (an idle PE can run it now), 2 age of its job, 3 number of successors in its
+      graph, 4 upward rank (the longest path of mean costs from the task to an exit task, the
+      mean taken over the PEs that can run each task, transfers left out), 5 mean cost of its
+      job's tasks not yet committed, 6 earliest data-ready delay over the PEs that can run it;
+      then its mean cost on each PE type, ``-1`` where the type cannot run it.
+    * ``estimated_finish`` ``(max_ready, n_pes)`` float32: ``EF(t, q) - now`` for each slot and
+      PE, ``-1`` where the PE cannot run the task or the slot is empty.
+    * ``pes`` ``(n_pes, 3 + T)`` float32: 0 busy flag, 1 estimated time until free, 2 tasks
+      committed to it and not finished; then the one-hot of its type.
+    * ``jobs`` ``(J, 4)`` float32: the jobs in the system (arrived, not finished), oldest first:
+      0 valid, 1 age, 2 fraction of its tasks not finished, 3 mean cost of its tasks not yet
+      committed.
+    * ``job_tasks`` ``(J, K, 6)`` float32, each task of those jobs: 0 valid, 1 ready, 2 committed
+      (running or queued), 3 done, 4 mean cost, 5 upward rank.
+    * ``job_adjacency`` ``(J, K, K)`` int8: ``[j, u, v] = 1`` for an edge ``u -> v`` of job
+      ``j``'s graph.
+    * ``ready_ref`` ``(max_ready, 2)`` int64: for each slot, the index of its job in ``jobs``
+      and its task index in ``job_tasks``; ``-1`` when the slot is empty or its job is beyond
+      the ``J`` oldest.
+    * ``action_mask`` ``(action_space.n,)`` int8: 1 for a legal action.
+
+    ## Rewards
+    Minus the job latency accrued since the previous step, in ms: each job in the system adds
+    the time that passed while it was there, i.e. ``-(jobs in system) x (elapsed time)``
+    integrated over the events in between. A step that does not let time pass pays 0. Every job
+    counts, warm-up jobs included, so the undiscounted return of a finished episode is exactly
+    ``-sum(completion - arrival) / 1000`` over all jobs: maximising it minimises the mean job
+    latency.
+
+    ## Starting State
+    A fresh workload drawn from ``self.np_random`` at every reset: ``n_jobs`` jobs of the mix,
+    Poisson arrivals at ``rate_jobs_per_ms`` (the first at time 0), execution-time multipliers
+    under ``noise``/``sigma``. The episode starts at the first decision point.
+    ``reset(options={"workload": w})`` runs a given :class:`Workload` for one episode instead.
+
+    ## Episode End
+    Terminates when every job has finished; ``info`` then holds ``result`` (the
+    :class:`~decisiongym.envs.soc.metrics.SimulationResult`), its scalar metrics
+    (``latency_mean_us``...) and ``trace``, which
+    ``validate(platform, workload.applications, trace, result.job_app, result.arrival,
+    result.durations)`` accepts. With ``invalid_action="raise"`` (default) an illegal action
+    raises ``InvalidActionError`` naming the slot and the PE; with ``"penalize"`` it leaves the
+    state unchanged and pays ``-invalid_action_penalty`` (ms, default 1), and the episode is
+    truncated after as many illegal actions as the workload has tasks. Environment checkers
+    step with unmasked random actions: check the env with ``invalid_action="penalize"``.
+
+    ## Arguments
+    * ``platform``: a built-in platform name (``"default"``, ``"topcuoglu"``), a file path or a
+      :class:`Platform`.
+    * ``mix``: ``"ds3"`` (DS3's six applications with its job probabilities), one application
+      (name or :class:`TaskGraph`), a sequence of them (uniform), a sequence of
+      ``(application, probability)`` pairs, or a mapping application -> probability.
+    * ``rate_jobs_per_ms``: injection rate; ``n_jobs``: jobs per episode.
+    * ``noise`` (``"none"``, ``"gaussian"``, ``"lognormal"``) and ``sigma``: execution-time
+      noise (:mod:`decisiongym.envs.soc.workload`).
+    * ``mode``: ``"task-pe"`` (default) or ``"task"``.
+    * ``max_ready``: task slots; ``max_jobs_in_system``: jobs shown in the DAG arrays.
+    * ``invalid_action``: ``"raise"`` or ``"penalize"``; ``invalid_action_penalty`` in ms.
+    * ``warmup_jobs``: the first jobs left out of the metrics in ``info`` (not of the reward).
+    * ``render_mode``: ``"ansi"`` (text) or ``None``.
+
+    ## Example
+    >>> import numpy as np
+    >>> from decisiongym.envs.soc.env import SoCSchedulingEnv
+    >>> env = SoCSchedulingEnv(mix="sc_tx", n_jobs=3)
+    >>> obs, info = env.reset(seed=0)
+    >>> done, total = False, 0.0
+    >>> while not done:
+    ...     action = int(np.flatnonzero(obs["action_mask"])[0])
+    ...     obs, reward, done, truncated, info = env.step(action)
+    ...     total += reward
+    >>> bool(np.isclose(total, -np.sum(info["result"].latency_us) / 1000))
+    True
+
+    ## Version History
+    * v0: initial version.
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(
+        self,
+        platform: str | Platform = "default",
+        mix: MixSpec = "ds3",
+        rate_jobs_per_ms: float = 2.0,
+        n_jobs: int = 100,
+        noise: str = "none",
+        sigma: float = 0.0,
+        mode: str = "task-pe",
+        max_ready: int = 32,
+        max_jobs_in_system: int = 8,
+        invalid_action: str = "raise",
+        invalid_action_penalty: float = 1.0,
+        warmup_jobs: int = 0,
+        render_mode: str | None = None,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        if invalid_action not in INVALID_ACTIONS:
+            raise ValueError(f"invalid_action must be one of {INVALID_ACTIONS}, got "
+                             f"{invalid_action!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or "
+                             f"None, got {render_mode!r}")
+        if noise not in NOISE_MODELS:
+            raise ValueError(f"noise must be one of {NOISE_MODELS}, got {noise!r}")
+        if not (np.isfinite(rate_jobs_per_ms) and rate_jobs_per_ms > 0):
+            raise ValueError(f"rate_jobs_per_ms must be > 0, got {rate_jobs_per_ms}")
+        for name, value in (("n_jobs", n_jobs), ("max_ready", max_ready),
+                            ("max_jobs_in_system", max_jobs_in_system)):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        if warmup_jobs < 0:
+            raise ValueError(f"warmup_jobs must be >= 0, got {warmup_jobs}")
+        self.platform = platform if isinstance(platform, Platform) else load_platform(platform)
+        self.applications, self.mix_probabilities = resolve_mix(mix, self.platform)
+        self.rate_jobs_per_ms = float(rate_jobs_per_ms)
+        self.n_jobs = int(n_jobs)
+        self.noise = noise
+        self.sigma = float(sigma)
+        self.mode = mode
+        self.max_ready = int(max_ready)
+        self.max_jobs_in_system = int(max_jobs_in_system)
+        self.max_tasks = max(g.n_tasks for g in self.applications)
+        self.invalid_action = invalid_action
+        self.invalid_action_penalty = float(invalid_action_penalty)
+        self.warmup_jobs = int(warmup_jobs)
+        self.render_mode = render_mode
+        self.n_pes = self.platform.n_pes
+        self.pe_names = self.platform.pe_names()
+        n_actions = self.max_ready * self.n_pes if mode == "task-pe" else self.max_ready
+        self.n_actions = n_actions
+        self.action_space = spaces.Discrete(n_actions)
+        self.observation_space = self.dict_space = observation_space(
+            self.max_ready, self.n_pes, self.platform.n_types, self.max_jobs_in_system,
+            self.max_tasks, n_actions)
+        self._obs: dict[str, np.ndarray] = {
+            key: np.zeros(space.shape or (), space.dtype or np.float32)
+            for key, space in self.dict_space.spaces.items()}
+        self._sim: SoCSimulator | None = None
+        self._workload: Workload | None = None
+        self._tables = AppTables.empty()
+        self._slot_rows = np.full(self.max_ready, -1, dtype=np.int64)
+        self._legal = np.zeros((self.max_ready, self.n_pes), dtype=bool)
+        self._finish = np.full((self.max_ready, self.n_pes), np.inf)
+        self._accrued_ms = 0.0
+        self._invalid_steps = 0
+
+    # -- Gymnasium API -------------------------------------------------------------------------
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        super().reset(seed=seed)
+        workload = (options or {}).get("workload")
+        if workload is None:
+            workload = poisson_workload(
+                self.applications, self.mix_probabilities, self.rate_jobs_per_ms, self.n_jobs,
+                self.np_random, noise=self.noise, sigma=self.sigma)
+        elif not isinstance(workload, Workload):
+            raise TypeError(f"options['workload'] must be a Workload, got "
+                            f"{type(workload).__name__}")
+        self.start_episode(workload)
+        return self._observation(), self.episode_info()
+
+    def step(
+        self, action: Any
+    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        pair = self._decode(action)
+        if pair is None:
+            return self._refuse(action)
+        before = self._accrued_ms
+        self.commit([pair])
+        if not self._obs["action_mask"].any():
+            self.wait()
+        reward = before - self._accrued_ms
+        terminated = self.simulator.done
+        return self._observation(), reward, terminated, False, self.episode_info()
+
+    def action_masks(self) -> np.ndarray:
+        """Boolean mask of the legal actions (the interface sb3-contrib's MaskablePPO reads)."""
+        return self._obs["action_mask"].astype(bool)
+
+    def render(self) -> str | None:
+        if self.render_mode is None or self._sim is None:
+            return None
+        s = self._sim
+        lines = [f"t = {s.now:.3f} us, jobs in system {s.unfinished_jobs().size}, "
+                 f"ready {int(s.counters[kernel.N_READY])}, done jobs "
+                 f"{int(s.counters[kernel.N_DONE_JOBS])}/{s.workload.n_jobs}"]
+        free = s.estimated_free()
+        for q, name in enumerate(self.pe_names):
+            state = f"busy until ~{free[q]:.3f} us" if s.pe_time[kernel.BUSY_UNTIL, q] > s.now \
+                else "idle"
+            lines.append(f"  {name:>8}: {state}")
+        return "\n".join(lines)
+
+    # -- what the env exposes beyond Gymnasium ---------------------------------------------------
+    @property
+    def simulator(self) -> SoCSimulator:
+        """The simulator of the current episode."""
+        if self._sim is None:
+            raise RuntimeError("call reset() before stepping the environment")
+        return self._sim
+
+    @property
+    def workload(self) -> Workload:
+        """The workload of the current episode."""
+        if self._workload is None:
+            raise RuntimeError("call reset() before reading the workload")
+        return self._workload
+
+    @property
+    def latency_accrued_ms(self) -> float:
+        """Sum over the jobs arrived so far of the time each has spent in the system, ms."""
+        return self._accrued_ms
+
+    def slot_tasks(self) -> np.ndarray:
+        """``(max_ready,)`` simulator task id in each slot, -1 where empty."""
+        return self._slot_rows.copy()
+
+    def legal_pairs(self) -> np.ndarray:
+        """``(max_ready, n_pes)`` whether the task in each slot may go to each PE now (the
+        ``"task-pe"`` rule: occupied slot, idle PE, PE able to run the task)."""
+        return self._legal.copy()
+
+    def estimated_finish_us(self) -> np.ndarray:
+        """``(max_ready, n_pes)`` estimated finish ``EF`` of each slot's task on each PE, µs
+        (``inf`` where it cannot run or the slot is empty)."""
+        return self._finish.copy()
+
+    def earliest_finish_pe(self, slot: int) -> int:
+        """The PE the ``"task"`` mode would choose for the task in ``slot`` (-1 if empty)."""
+        if self._slot_rows[slot] < 0:
+            return -1
+        return int(np.argmin(self._finish[slot]))
+
+    def start_episode(self, workload: Workload) -> None:
+        """Start a new episode on ``workload`` (``reset`` without the seeding), stopping at
+        the first decision point.
+
+        :param workload: the jobs; its graphs must fit ``max_tasks`` and run on the platform.
+        """
+        too_big = [g.name for g in workload.applications if g.n_tasks > self.max_tasks]
+        if too_big:
+            raise ValueError(f"applications {too_big} have more than max_tasks="
+                             f"{self.max_tasks} tasks, the size of the observation's DAG arrays")
+        if workload.n_jobs == 0:
+            raise ValueError("the workload has no job")
+        self._workload = workload
+        self._sim = SoCSimulator(self.platform, workload, warmup_jobs=self.warmup_jobs)
+        self._tables = AppTables.build(workload.applications, self.platform, self.max_tasks)
+        self._sim.reset()
+        self._accrued_ms = 0.0
+        self._invalid_steps = 0
+        self._refresh()
+
+    def commit(self, pairs: Sequence[tuple[int, int]]) -> None:
+        """Commit tasks to PEs now (no time passes); the caller checks legality. Every slot
+        refers to the slots as they were before the first commit; they are re-read after the
+        last.
+
+        :param pairs: ``(slot, pe)`` pairs, occupied slots and PEs that can run their tasks.
+        """
+        task_ids = [int(self._slot_rows[slot]) for slot, _ in pairs]
+        for task_id, (_, pe) in zip(task_ids, pairs):
+            self.simulator.assign(task_id, pe)
+        self._refresh()
+
+    def wait(self) -> bool:
+        """Let time run to the next decision point, accruing latency.
+
+        :returns: whether the episode is over.
+        """
+        done = self.simulator.advance()
+        self._accrued_ms = self._latency_sum_us() / US_PER_MS
+        self._refresh()
+        return done
+
+    def nothing_to_wait_for(self) -> bool:
+        """Whether no task is running or queued and no job is still to come, so waiting would
+        never bring a new decision point."""
+        s = self.simulator
+        return (int(s.counters[kernel.HEAP_SIZE]) == 0
+                and s.arrived_jobs == s.workload.n_jobs)
+
+    def observation(self) -> dict[str, np.ndarray]:
+        """A copy of the current observation."""
+        return self._observation()
+
+    # -- internals ---------------------------------------------------------------------------
+    def _decode(self, action: Any) -> tuple[int, int] | None:
+        """``(slot, pe)`` of a legal action, None for an illegal one."""
+        try:
+            index = operator.index(action)
+        except TypeError:
+            return None
+        if not 0 <= index < self.n_actions or not self._obs["action_mask"][index]:
+            return None
+        if self.mode == "task-pe":
+            slot, pe = divmod(index, self.n_pes)
+            return slot, pe
+        return index, self.earliest_finish_pe(index)
+
+    def _refuse(
+        self, action: Any
+    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        """Raise, or apply the documented penalty, for an illegal action."""
+        s = self.simulator
+        if s.done:
+            raise RuntimeError("the episode is over; call reset()")
+        reason = self._illegal_reason(action)
+        if self.invalid_action == "raise":
+            raise InvalidActionError(action, reason)
+        self._invalid_steps += 1
+        truncated = self._invalid_steps >= s.workload.n_rows
+        info = self.episode_info()
+        info["invalid_action"] = reason
+        return self._observation(), -self.invalid_action_penalty, False, truncated, info
+
+    def _illegal_reason(self, action: Any) -> str:
+        try:
+            index = operator.index(action)
+        except TypeError:
+            return f"expected an integer action, got {type(action).__name__} {action!r}"
+        n = self.n_actions
+        if not 0 <= index < n:
+            return f"action must be an integer in [0, {n}), got {index}"
+        slot, pe = divmod(index, self.n_pes) if self.mode == "task-pe" else (index, -1)
+        filled = int(np.count_nonzero(self._slot_rows >= 0))
+        if self._slot_rows[slot] < 0:
+            return (f"slot {slot} is empty: the {filled} ready task(s) are in slots "
+                    f"0-{filled - 1}" if filled else f"slot {slot} is empty: no task is ready")
+        s = self.simulator
+        job, task = s.task_of(int(self._slot_rows[slot]))
+        graph = s.workload.applications[int(s.workload.job_app[job])]
+        what = f"task {graph.task_names[task]!r} of job {job} in slot {slot}"
+        name = self.pe_names[pe]
+        if not np.isfinite(self._finish[slot, pe]):
+            return f"PE {name} (index {pe}) cannot run {what}"
+        return (f"PE {name} (index {pe}) is busy until about {s.estimated_free()[pe]:.3f} us; "
+                f"{what} may go only to an idle PE")
+
+    def _latency_sum_us(self) -> float:
+        s = self.simulator
+        arrived = s.arrived_jobs
+        arrival = s.job_time[kernel.ARRIVAL, :arrived]
+        completion = s.job_time[kernel.COMPLETION, :arrived]
+        end = np.where(np.isnan(completion), s.now, completion)
+        return float(np.sum(end - arrival))
+
+    def _refresh(self) -> None:
+        """Re-read the slots, the legal actions and the observation from the simulator."""
+        s = self.simulator
+        t = self._tables
+        o = self._obs
+        for value in o.values():
+            value.fill(0)
+        o["ready_ref"][:] = -1
+        now = s.now
+        ready = s.ready_tasks()
+        idle = s.pe_time[kernel.BUSY_UNTIL] <= now
+        assignable = (np.isfinite(s.cost[s.row_static[kernel.AT, ready]]) & idle).any(axis=1)
+        if self.mode == "task-pe":
+            # legal tasks first, so that a long ready list never hides every legal action
+            ready = ready[np.argsort(~assignable, kind="stable")]
+        rows = ready[: self.max_ready]
+        k = rows.size
+        self._slot_rows[:] = -1
+        self._slot_rows[:k] = rows
+        at = s.row_static[kernel.AT, rows]
+        cost = s.cost[at]
+        feasible = np.isfinite(cost)
+        free = s.estimated_free()
+        ready_at = data_ready_matrix(rows, s.cost, s.row_static, s.row_state, s.row_time,
+                                     s.pred_ptr, s.pred_local, s.pred_volume, s.bandwidth,
+                                     s.clock)
+        self._finish[:] = np.inf
+        finish = np.maximum(np.maximum(now, free)[None, :], ready_at) + cost
+        self._finish[:k] = np.where(feasible, finish, np.inf)
+        self._legal[:] = False
+        self._legal[:k] = feasible & idle[None, :]
+        if self.mode == "task-pe":
+            o["action_mask"][:] = self._legal.reshape(-1)
+        else:
+            o["action_mask"][:k] = 1
+
+        jobs = s.unfinished_jobs()[: self.max_jobs_in_system]
+        status = s.row_state[kernel.STATUS]
+        unscheduled: dict[int, float] = {}
+        for j in np.unique(np.concatenate([jobs, s.row_static[kernel.JOB, rows]])).tolist():
+            lo, hi = int(s.job_first[j]), int(s.job_first[j + 1])
+            open_rows = status[lo:hi] <= kernel.READY
+            unscheduled[j] = float(t.mean_cost[s.row_static[kernel.AT, lo:hi]][open_rows].sum())
+
+        # ready tasks
+        job_of = s.row_static[kernel.JOB, rows]
+        tasks = o["tasks"]
+        tasks[:k, 0] = 1.0
+        tasks[:k, 1] = (feasible & idle[None, :]).any(axis=1)
+        tasks[:k, 2] = (now - s.job_time[kernel.ARRIVAL, job_of]) / US_PER_MS
+        tasks[:k, 3] = t.successors[at]
+        tasks[:k, 4] = t.upward_rank[at] / US_PER_MS
+        tasks[:k, 5] = np.array([unscheduled[j] for j in job_of.tolist()]) / US_PER_MS
+        delay = np.where(feasible, ready_at, np.inf).min(axis=1) if k else np.zeros(0)
+        tasks[:k, 6] = np.maximum(delay - now, 0.0) / US_PER_MS
+        tasks[:k, 7:] = t.type_cost[at] / np.where(t.type_cost[at] > 0, US_PER_MS, 1.0)
+        o["estimated_finish"][:] = -1.0
+        o["estimated_finish"][:k] = np.where(feasible, (finish - now) / US_PER_MS, -1.0)
+
+        # PEs
+        pes = o["pes"]
+        pes[:, 0] = ~idle
+        pes[:, 1] = (free - now) / US_PER_MS
+        committed = status == kernel.COMMITTED
+        pes[:, 2] = np.bincount(s.row_state[kernel.PE, committed], minlength=self.n_pes)
+        pes[np.arange(self.n_pes), 3 + self.platform.pe_type] = 1.0
+
+        # jobs in the system and their DAGs
+        position = {j: i for i, j in enumerate(jobs.tolist())}
+        for i, j in enumerate(jobs.tolist()):
+            lo, hi = int(s.job_first[j]), int(s.job_first[j + 1])
+            n = hi - lo
+            app = int(s.workload.job_app[j])
+            o["jobs"][i] = (1.0, (now - s.job_time[kernel.ARRIVAL, j]) / US_PER_MS,
+                            s.job_left[j] / n, unscheduled[j] / US_PER_MS)
+            state = status[lo:hi]
+            job_tasks = o["job_tasks"][i]
+            job_tasks[:n, 0] = 1.0
+            job_tasks[:n, 1] = state == kernel.READY
+            job_tasks[:n, 2] = state == kernel.COMMITTED
+            job_tasks[:n, 3] = state == kernel.DONE
+            at_job = s.row_static[kernel.AT, lo:hi]
+            job_tasks[:n, 4] = t.mean_cost[at_job] / US_PER_MS
+            job_tasks[:n, 5] = t.upward_rank[at_job] / US_PER_MS
+            o["job_adjacency"][i] = t.adjacency[app]
+        for slot, j in enumerate(job_of.tolist()):
+            if j in position:
+                o["ready_ref"][slot] = (position[j], s.row_static[kernel.LOCAL, rows[slot]])
+
+    def _observation(self) -> dict[str, np.ndarray]:
+        return {key: value.copy() for key, value in self._obs.items()}
+
+    def episode_info(self) -> dict[str, Any]:
+        s = self.simulator
+        info: dict[str, Any] = {
+            "time_us": s.now,
+            "jobs_in_system": int(s.unfinished_jobs().size),
+            "completed_jobs": int(s.counters[kernel.N_DONE_JOBS]),
+            "latency_accrued_ms": self._accrued_ms,
+            "mode": self.mode,
+        }
+        if s.done:
+            result = s.result(f"SoCSchedulingEnv/{self.mode}")
+            info.update(result.metrics())
+            info["result"] = result
+            info["trace"] = result.trace
+        return info
+
+
+class AppTables:
+    """Per-application static features, stacked app-task by app-task as the simulator numbers
+    them (``app_first[a] + task``), with one adjacency matrix per application.
+
+    :param mean_cost: mean cost over the PEs that can run each app-task, µs.
+    :param upward_rank: longest path of mean costs to an exit task, µs.
+    :param successors: out-degree of each app-task.
+    :param type_cost: ``(n_app_tasks, n_types)`` mean cost per PE type, -1 where it cannot run.
+    :param adjacency: ``(n_apps, max_tasks, max_tasks)`` int8 edge indicator.
+    """
+
+    def __init__(self, mean_cost: np.ndarray, upward_rank: np.ndarray, successors: np.ndarray,
+                 type_cost: np.ndarray, adjacency: np.ndarray) -> None:
+        self.mean_cost = mean_cost
+        self.upward_rank = upward_rank
+        self.successors = successors
+        self.type_cost = type_cost
+        self.adjacency = adjacency
+
+    @classmethod
+    def empty(cls) -> AppTables:
+        return cls(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 0)),
+                   np.zeros((0, 0, 0), np.int8))
+
+    @classmethod
+    def build(cls, apps: Sequence[TaskGraph], platform: Platform, max_tasks: int) -> AppTables:
+        """Tables of ``apps`` on ``platform`` (in the simulator's app order).
+
+        :param apps: the workload's applications.
+        :param platform: the PEs.
+        :param max_tasks: side of the adjacency matrices.
+        """
+        means, ranks, succs, types = [], [], [], []
+        adjacency = np.zeros((len(apps), max_tasks, max_tasks), np.int8)
+        first_of_type = np.array([int(np.flatnonzero(platform.pe_type == k)[0])
+                                  for k in range(platform.n_types)])
+        for a, g in enumerate(apps):
+            table = g.cost_on(platform)
+            mean = np.array([row[np.isfinite(row)].mean() for row in table])
+            rank = mean.copy()
+            children = g.successors()
+            for task in g.topological_order[::-1].tolist():
+                if children[task]:
+                    rank[task] = mean[task] + max(rank[c] for c, _ in children[task])
+            means.append(mean)
+            ranks.append(rank)
+            succs.append(np.array([len(c) for c in children], dtype=np.float64))
+            by_type = table[:, first_of_type]
+            types.append(np.where(np.isfinite(by_type), by_type, -1.0))
+            if g.n_edges:
+                adjacency[a, g.edges[:, 0], g.edges[:, 1]] = 1
+        return cls(np.concatenate(means), np.concatenate(ranks), np.concatenate(succs),
+                   np.concatenate(types), adjacency)
+
+
+@njit(cache=True)
+def data_ready_matrix(rows, cost, row_static, row_state, row_time, pred_ptr, pred_local,
+                      pred_volume, bandwidth, clock):
+    """``(len(rows), n_pes)`` data-ready time of each ready row on each PE that can run it,
+    ``inf`` elsewhere (the simulator's own arithmetic, so ``EF`` agrees with its rules)."""
+    n_pes = cost.shape[1]
+    out = np.full((rows.shape[0], n_pes), np.inf)
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        at = row_static[kernel.AT, r]
+        for q in range(n_pes):
+            if np.isfinite(cost[at, q]):
+                out[k, q] = kernel.data_ready(r, q, row_static, row_state, row_time, pred_ptr,
+                                              pred_local, pred_volume, bandwidth, clock)
+    return out
+
+
+def observation_space(max_ready: int, n_pes: int, n_types: int, max_jobs: int, max_tasks: int,
+                      n_actions: int) -> spaces.Dict:
+    """The ``Dict`` observation space (class docstring of :class:`SoCSchedulingEnv`)."""
+    inf = np.float32(np.inf)
+    ref_high = np.tile(np.array([max_jobs - 1, max_tasks - 1], dtype=np.int64), (max_ready, 1))
+    return spaces.Dict({
+        "tasks": spaces.Box(-1.0, inf, (max_ready, len(TASK_FEATURES) + n_types), np.float32),
+        "estimated_finish": spaces.Box(-1.0, inf, (max_ready, n_pes), np.float32),
+        "pes": spaces.Box(0.0, inf, (n_pes, len(PE_FEATURES) + n_types), np.float32),
+        "jobs": spaces.Box(0.0, inf, (max_jobs, len(JOB_FEATURES)), np.float32),
+        "job_tasks": spaces.Box(0.0, inf, (max_jobs, max_tasks, len(JOB_TASK_FEATURES)),
+                                np.float32),
+        "job_adjacency": spaces.Box(0, 1, (max_jobs, max_tasks, max_tasks), np.int8),
+        "ready_ref": spaces.Box(np.full((max_ready, 2), -1, dtype=np.int64), ref_high,
+                                (max_ready, 2), np.int64),
+        "action_mask": spaces.Box(0, 1, (n_actions,), np.int8),
+    })
+
+
+def resolve_mix(
+    mix: MixSpec, platform: Platform
+) -> tuple[tuple[TaskGraph, ...], tuple[float, ...] | None]:
+    """The applications of a mix and their probabilities (None for uniform).
+
+    :param mix: ``"ds3"``, one application (name, file or :class:`TaskGraph`), a sequence of
+        applications, a sequence of ``(application, probability)`` pairs, or a mapping
+        application -> probability.
+    :param platform: every application must run on it.
+    :raises ValueError: for an empty mix or an application the platform cannot run.
+    """
+    def load(app: Any) -> TaskGraph:
+        if isinstance(app, TaskGraph):
+            app.cost_on(platform)
+            return app
+        return load_application(app, platform)
+
+    if isinstance(mix, str) and mix == "ds3":
+        return tuple(load(a) for a in DS3_APPLICATIONS), DS3_JOB_PROBABILITIES
+    if isinstance(mix, (str, TaskGraph)):
+        return (load(mix),), None
+    pairs: list[tuple[Any, float]] | None = None
+    if isinstance(mix, Mapping):
+        pairs = [(app, float(p)) for app, p in mix.items()]
+    else:
+        items = list(mix)
+        if items and all(isinstance(i, tuple) and len(i) == 2 for i in items):
+            pairs = [(app, float(p)) for app, p in items]
+        elif items:
+            return tuple(load(a) for a in items), None
+    if not pairs:
+        raise ValueError("the mix needs at least one application")
+    return tuple(load(a) for a, _ in pairs), tuple(p for _, p in pairs)
