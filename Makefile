@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-dev
 INSTALLED_PEERS := $(VENV)/.installed-peers
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-all bench bench-jobshop bench-bandits lint clean
+.PHONY: demo test test-all bench bench-jobshop bench-bandits bench-soc lint clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,13 +39,16 @@ test-all: $(INSTALLED)
 
 ## bench: the published tables in benchmarks/results, peers side by side (installs the peers
 ## extra)
-bench: bench-jobshop bench-bandits
+bench: bench-jobshop bench-bandits bench-soc
 
 bench-jobshop: $(INSTALLED_PEERS)
 	$(BIN)/decisiongym bench jobshop --instances ta01-ta10,ta41,ta71 --time-limit 10 --workers 2
 
 bench-bandits: $(INSTALLED_PEERS)
 	$(BIN)/decisiongym bench bandits --seeds 10
+
+bench-soc: $(INSTALLED)
+	$(BIN)/decisiongym bench soc --seeds 10
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check decisiongym tests

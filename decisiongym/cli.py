@@ -179,6 +179,26 @@ def build_parser() -> argparse.ArgumentParser:
                     help="where cells run (default: local)")
     bb.add_argument("--address", default=None, help="Ray cluster address for --backend ray")
     bb.add_argument("--no-speed", action="store_true", help="skip the speed table")
+
+    bs = bench_families.add_parser(
+        "soc", help="online SoC schedulers over an injection-rate sweep, single DAGs, speed",
+        description="Every online scheduler (and a learned one when available) on DS3's default "
+        "platform and mix over injection rates past saturation, noise sigma 0/0.1/0.3 and seeds: "
+        "latency mean/p95, throughput, energy with 95% intervals and saturation rates; HEFT, "
+        "PEFT, CPOP against CP-SAT on small DAGs; simulator, env and HEFT speed. Writes soc.md, "
+        "soc.csv, soc_dags.csv, soc_speed.csv and soc_latency.png.",
+    )
+    bs.add_argument("--seeds", type=_count, default=10, help="seeds per cell (default: 10)")
+    bs.add_argument("--quick", action="store_true",
+                    help="few rates, jobs and seeds, for a smoke run")
+    bs.add_argument("--processes", type=_count, default=2,
+                    help="local worker processes (default: 2)")
+    bs.add_argument("--out-dir", default="benchmarks/results",
+                    help="folder of the results files (default: benchmarks/results)")
+    bs.add_argument("--backend", default="local", choices=("local", "ray"),
+                    help="where cells run (default: local)")
+    bs.add_argument("--address", default=None, help="Ray cluster address for --backend ray")
+    bs.add_argument("--no-speed", action="store_true", help="skip the speed table")
     return parser
 
 
@@ -246,6 +266,18 @@ def _bench_bandits(args: argparse.Namespace, argv: Sequence[str]) -> int:
     path = run_benchmark(seeds=args.seeds, suites=suites, quick=args.quick,
                          processes=args.processes, out_dir=args.out_dir, command=command,
                          backend=args.backend, address=args.address, speed=not args.no_speed)
+    print(path.read_text())
+    print(f"written: {path}")
+    return 0
+
+
+def _bench_soc(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from decisiongym.bench.soc import run_benchmark
+
+    command = "decisiongym " + " ".join(shlex.quote(a) for a in argv)
+    path = run_benchmark(seeds=args.seeds, quick=args.quick, processes=args.processes,
+                         out_dir=args.out_dir, command=command, backend=args.backend,
+                         address=args.address, speed=not args.no_speed)
     print(path.read_text())
     print(f"written: {path}")
     return 0
@@ -454,6 +486,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _simulate_soc(args)
         if args.command == "bench" and args.family == "bandits":
             return _bench_bandits(args, argv)
+        if args.command == "bench" and args.family == "soc":
+            return _bench_soc(args, argv)
     except (DecisionGymError, ValueError, FileNotFoundError) as exc:
         print(f"decisiongym: error: {exc}", file=sys.stderr)
         return 2
