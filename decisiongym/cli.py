@@ -118,8 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="ds3 (DS3's six applications and job probabilities) or a comma list "
                     "app[:weight] of built-in names or JSON files (default: ds3)")
     ss.add_argument("--scheduler", required=True,
-                    choices=("met", "etf", "eft", "stf", "heft-rt", "random", "round-robin"),
-                    help="online scheduler")
+                    choices=("met", "etf", "eft", "stf", "heft-rt", "random", "round-robin",
+                             "learned"),
+                    help="online scheduler (learned: the shipped DeepSoCS-style policy, or "
+                    "--checkpoint)")
+    ss.add_argument("--checkpoint", default=None,
+                    help="policy file for --scheduler learned (default: the shipped one)")
     ss.add_argument("--rate", type=_positive, default=2.0,
                     help="injection rate in jobs per ms (default: 2, DS3's default)")
     ss.add_argument("--jobs", type=_count, default=1000, help="jobs in the stream (default 1000)")
@@ -131,6 +135,30 @@ def build_parser() -> argparse.ArgumentParser:
                     help="leading jobs left out of the statistics (default: 10%% of --jobs)")
     ss.add_argument("--seed", type=int, default=0, help="seed of arrivals, mix and noise")
     ss.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    train = commands.add_parser("train", help="train an agent",
+                                description="Train an agent and write its weights.")
+    train_families = train.add_subparsers(dest="family", required=True, metavar="FAMILY")
+    ts = train_families.add_parser(
+        "soc", help="the DeepSoCS-style SoC scheduler: imitation of ETF, then REINFORCE",
+        description="Train the SoC order policy: imitation of ETF's decisions, then "
+        "REINFORCE with a learned baseline on decisiongym/SoC-TaskOnly-v0 episodes. With the "
+        "defaults it reproduces the shipped weights (decisiongym/data/soc_policy.pt).",
+    )
+    ts.add_argument("--out", default="soc_policy.pt", help="weights file to write")
+    ts.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
+    ts.add_argument("--imitation-episodes", type=int, default=None,
+                    help="expert episodes for imitation (default: the shipped setting)")
+    ts.add_argument("--episodes", type=int, default=None,
+                    help="policy-gradient episodes (default: the shipped setting)")
+    ts.add_argument("--rate", type=_positive, default=None,
+                    help="injection rate of the training episodes, jobs/ms")
+    ts.add_argument("--resume", default=None,
+                    help="start from these weights and skip imitation")
+    ts.add_argument("--checkpoint-dir", default=None,
+                    help="save the policy after imitation and at each validation here")
+    ts.add_argument("--log-dir", default=None,
+                    help="TensorBoard logs (when tensorboard is installed)")
 
     bench = commands.add_parser("bench", help="run a benchmark and write its results tables",
                                 description="Run a benchmark grid and write markdown and CSV.")
@@ -428,7 +456,13 @@ def _simulate_soc(args: argparse.Namespace) -> int:
         raise ValueError(exc.args[0]) from None
     warmup = args.warmup_jobs if args.warmup_jobs is not None else args.jobs // 10
     t0, c0 = time.perf_counter(), time.process_time()
-    result = simulate(platform, workload, args.scheduler, seed=args.seed, warmup_jobs=warmup)
+    if args.scheduler == "learned":
+        from decisiongym.agents.soc_policy import simulate_learned
+
+        result = simulate_learned(platform, workload, args.checkpoint, warmup_jobs=warmup)
+    else:
+        result = simulate(platform, workload, args.scheduler, seed=args.seed,
+                          warmup_jobs=warmup)
     wall_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
     record = {"platform": platform.name, "mix": args.mix, "scheduler": args.scheduler,
               "rate_jobs_per_ms": args.rate, "jobs": args.jobs, "warmup_jobs": warmup,
@@ -447,6 +481,25 @@ def _simulate_soc(args: argparse.Namespace) -> int:
         print(f"  energy {record['energy_j']:.4f} J, EDP {record['edp_j_s']:.3e} J s, "
               f"mean PE utilisation {record['mean_utilisation']:.3f}")
         print(f"  {wall_s:.3f} s wall, {cpu_s:.3f} s CPU")
+    return 0
+
+
+def _train_soc(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from decisiongym.agents.soc_training import TrainConfig, train
+
+    config = TrainConfig(seed=args.seed, out=args.out, resume=args.resume,
+                         checkpoint_dir=args.checkpoint_dir, log_dir=args.log_dir)
+    if args.imitation_episodes is not None:
+        config = replace(config, imitation_episodes=args.imitation_episodes)
+    if args.episodes is not None:
+        config = replace(config, pg_episodes=args.episodes)
+    if args.rate is not None:
+        config = replace(config, rate_jobs_per_ms=args.rate)
+    t0 = time.perf_counter()
+    train(config, progress=True)
+    print(f"weights written to {args.out} ({time.perf_counter() - t0:.0f} s)")
     return 0
 
 
@@ -484,6 +537,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _simulate_bandits(args)
         if args.command == "simulate" and args.family == "soc":
             return _simulate_soc(args)
+        if args.command == "train" and args.family == "soc":
+            return _train_soc(args)
         if args.command == "bench" and args.family == "bandits":
             return _bench_bandits(args, argv)
         if args.command == "bench" and args.family == "soc":
