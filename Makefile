@@ -29,6 +29,8 @@ demo: $(INSTALLED)
 		--seeds 5
 	$(BIN)/decisiongym simulate bandits decisiongym/ClassificationBandit-Digits-v0 \
 		--agent linucb --horizon 2000 --seeds 3
+	$(BIN)/decisiongym solve soc topcuoglu --platform topcuoglu --method heft
+	$(BIN)/decisiongym simulate soc --scheduler etf --rate 10 --jobs 1000 --noise 0.1
 
 ## test: the test suite (slow checks excluded; `make test-all` runs them too)
 test: $(INSTALLED)
