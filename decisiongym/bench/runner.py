@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
@@ -75,7 +76,10 @@ def run_grid(
                 records[i] = run_cell(cell)
                 bar.update(task, advance=1)
         else:
-            with ProcessPoolExecutor(max_workers=processes) as pool:
+            # "spawn": a forked child inherits torch's and numba's thread pools mid-state and
+            # can hang in them; a fresh interpreter cannot.
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
                 futures = {pool.submit(run_cell, cell): i for i, cell in enumerate(cells)}
                 for future in as_completed(futures):
                     i = futures[future]
