@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from toy_bandits import play, quadratic_instance  # noqa: E402
+from toy_bandits import play, quadratic_instance
 
 from decisiongym.agents.bandits import make_agent
 from decisiongym.agents.bandits.neural import NeuCBKL, NeuCBSquare, NeuralTS, NeuralUCB
