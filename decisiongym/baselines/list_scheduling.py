@@ -259,6 +259,22 @@ def _heap_before(priority: np.ndarray, a: int, b: int) -> bool:
 
 
 @njit(cache=True)
+def _heap_push(heap: np.ndarray, size: int, task: int, priority: np.ndarray) -> int:
+    """Add ``task`` to the binary heap ``heap[:size]`` ordered by ``_heap_before``; return the
+    new size."""
+    heap[size] = task
+    child = size
+    while child > 0:
+        parent = (child - 1) // 2
+        if _heap_before(priority, heap[child], heap[parent]):
+            heap[child], heap[parent] = heap[parent], heap[child]
+            child = parent
+        else:
+            break
+    return size + 1
+
+
+@njit(cache=True)
 def _ready_list_order(
     priority: np.ndarray, active: np.ndarray, pred_ptr: np.ndarray, pred_task: np.ndarray,
     succ_ptr: np.ndarray, succ_task: np.ndarray,
@@ -280,16 +296,7 @@ def _ready_list_order(
                 waiting[t] += 1
     for t in range(n):
         if active[t] and waiting[t] == 0:
-            heap[size] = t
-            size += 1
-            child = size - 1
-            while child > 0:
-                parent = (child - 1) // 2
-                if _heap_before(priority, heap[child], heap[parent]):
-                    heap[child], heap[parent] = heap[parent], heap[child]
-                    child = parent
-                else:
-                    break
+            size = _heap_push(heap, size, t, priority)
     order = np.empty(int(active.sum()), dtype=np.int64)
     taken = 0
     while size > 0:
@@ -317,16 +324,7 @@ def _ready_list_order(
                 continue
             waiting[s] -= 1
             if waiting[s] == 0:
-                heap[size] = s
-                size += 1
-                child = size - 1
-                while child > 0:
-                    up = (child - 1) // 2
-                    if _heap_before(priority, heap[child], heap[up]):
-                        heap[child], heap[up] = heap[up], heap[child]
-                        child = up
-                    else:
-                        break
+                size = _heap_push(heap, size, s, priority)
     return order
 
 

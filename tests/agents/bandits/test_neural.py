@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from toy_bandits import play, quadratic_instance
+from toy_bandits import assert_seeded_reproducibly, play, quadratic_instance
 
 from decisiongym.agents.bandits import make_agent
 from decisiongym.agents.bandits.neural import NeuCBKL, NeuCBSquare, NeuralTS, NeuralUCB
@@ -90,16 +90,7 @@ def test_initial_network_outputs_zero_and_width_shrinks_where_data_falls() -> No
 @pytest.mark.parametrize("name", NEURAL)
 def test_same_seed_same_actions_and_reset_reproduces(name: str,
                                                      one_torch_thread: None) -> None:
-    contexts, means, rewards = quadratic_instance(1, horizon=120)
-    agent = make_agent(name, n_arms=4, dim=4, seed=9)
-    first, _ = play(agent, contexts, means, rewards)
-    twin, _ = play(make_agent(name, n_arms=4, dim=4, seed=9), contexts, means, rewards)
-    agent.reset(9)
-    again, _ = play(agent, contexts, means, rewards)
-    other, _ = play(make_agent(name, n_arms=4, dim=4, seed=10), contexts, means, rewards)
-    np.testing.assert_array_equal(first, twin)
-    np.testing.assert_array_equal(first, again)
-    assert not np.array_equal(first, other)
+    assert_seeded_reproducibly(name, seed=9, instance_seed=1, horizon=120)
 
 
 @pytest.mark.parametrize("cls", [NeuralUCB, NeuralTS])

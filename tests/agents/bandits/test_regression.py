@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from toy_bandits import play, quadratic_instance
+from toy_bandits import assert_seeded_reproducibly, play, quadratic_instance
 
 from decisiongym.agents.bandits import make_agent
 from decisiongym.agents.bandits.regression import (
@@ -154,16 +154,7 @@ def test_neural_backends_learn_a_quadratic_bandit(name: str, one_torch_thread: N
 @pytest.mark.parametrize("name", ["squarecb", "fastcb", "squarecb-nn", "fastcb-nn"])
 def test_same_seed_same_actions_and_reset_reproduces(name: str,
                                                      one_torch_thread: None) -> None:
-    contexts, means, rewards = quadratic_instance(0, horizon=150)
-    agent = make_agent(name, n_arms=4, dim=4, seed=3)
-    first, _ = play(agent, contexts, means, rewards)
-    twin, _ = play(make_agent(name, n_arms=4, dim=4, seed=3), contexts, means, rewards)
-    agent.reset(3)
-    again, _ = play(agent, contexts, means, rewards)
-    other, _ = play(make_agent(name, n_arms=4, dim=4, seed=4), contexts, means, rewards)
-    np.testing.assert_array_equal(first, twin)
-    np.testing.assert_array_equal(first, again)
-    assert not np.array_equal(first, other)
+    assert_seeded_reproducibly(name, seed=3, instance_seed=0, horizon=150)
 
 
 @pytest.mark.parametrize("cls", [SquareCB, FastCB])

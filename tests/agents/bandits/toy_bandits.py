@@ -25,3 +25,19 @@ def play(agent, contexts: np.ndarray, means: np.ndarray,
         arms[t] = agent.act(x)
         agent.update(x, arms[t], rewards[t, arms[t]])
     return arms, means.max(axis=1) - means[np.arange(len(arms)), arms]
+
+
+def assert_seeded_reproducibly(name: str, seed: int, instance_seed: int, horizon: int) -> None:
+    """Same seed, same actions; ``reset(seed)`` replays them; another seed plays otherwise."""
+    from decisiongym.agents.bandits import make_agent
+
+    contexts, means, rewards = quadratic_instance(instance_seed, horizon=horizon)
+    agent = make_agent(name, n_arms=4, dim=4, seed=seed)
+    first, _ = play(agent, contexts, means, rewards)
+    twin, _ = play(make_agent(name, n_arms=4, dim=4, seed=seed), contexts, means, rewards)
+    agent.reset(seed)
+    again, _ = play(agent, contexts, means, rewards)
+    other, _ = play(make_agent(name, n_arms=4, dim=4, seed=seed + 1), contexts, means, rewards)
+    np.testing.assert_array_equal(first, twin)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
