@@ -44,7 +44,8 @@ test-all: $(INSTALLED)
 bench: bench-jobshop bench-bandits bench-soc
 
 bench-jobshop: $(INSTALLED_PEERS)
-	$(BIN)/decisiongym bench jobshop --instances ta01-ta10,ta41,ta71 --time-limit 10 --workers 2
+	$(BIN)/decisiongym bench jobshop --instances ta01-ta80 --cpsat-instances ta01-ta10,ta41,ta71 \
+		--time-limit 10 --workers 2
 
 bench-bandits: $(INSTALLED_PEERS)
 	$(BIN)/decisiongym bench bandits --seeds 10

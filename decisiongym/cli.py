@@ -10,8 +10,15 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-SCHEMES = ("non-delay", "active", "insertion")
+# The method names come from a module that imports nothing heavy: building the parser (and so
+# `--help` and `list`) must not load numba, torch or OR-Tools.
+from decisiongym.baselines.names import DEFAULT_SCHEME, METHODS, SCHEME_NAMES
+
+if TYPE_CHECKING:
+    from decisiongym.bench.jobshop import SolveRecord
+    from decisiongym.envs.jobshop.instance import JobShopInstance
 
 
 def _positive(value: str) -> float:
@@ -44,8 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
     solve = commands.add_parser("solve", help="solve one problem instance with a named method",
                                 description="Solve one problem instance with a named method.")
     solve_families = solve.add_subparsers(dest="family", required=True, metavar="FAMILY")
-    from decisiongym.bench.jobshop import METHODS
-
     js = solve_families.add_parser(
         "jobshop", help="job-shop scheduling",
         description="Solve a job-shop instance: a built-in name (ta01-ta80, ft06) or a file in "
@@ -53,14 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     js.add_argument("instance", help="built-in name (ta41) or path to an instance file")
     js.add_argument("--method", required=True, choices=METHODS,
-                    help="dispatching rule or cpsat")
-    js.add_argument("--scheme", default="non-delay", choices=SCHEMES,
-                    help="schedule-generation scheme of the rules (default: non-delay)")
+                    help="dispatching rule, cpsat, or learned (the trained dispatching network)")
+    js.add_argument("--scheme", default=None, choices=SCHEME_NAMES,
+                    help=f"schedule-generation scheme of the rules (default: {DEFAULT_SCHEME}; "
+                    "learned uses its network's)")
     js.add_argument("--time-limit", type=_positive, default=10.0,
                     help="CP-SAT time limit in seconds (default: 10)")
     js.add_argument("--workers", type=_count, default=2,
-                    help="CP-SAT search workers (default: 2)")
-    js.add_argument("--seed", type=int, default=0, help="seed of random and of CP-SAT")
+                    help="CP-SAT search workers (default: 2; learned runs on one core)")
+    js.add_argument("--seed", type=int, default=0,
+                    help="seed of random, of CP-SAT and of learned's sampling")
+    js.add_argument("--samples", type=int, default=None,
+                    help="learned: rollouts, the best one kept (default: 1, greedy)")
+    js.add_argument("--checkpoint", default=None, metavar="FILE",
+                    help="learned: network file (default: the shipped one)")
     js.add_argument("--gantt", metavar="FILE.png", help="write the schedule's Gantt chart")
     js.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
@@ -159,21 +170,62 @@ def build_parser() -> argparse.ArgumentParser:
                     help="save the policy after imitation and at each validation here")
     ts.add_argument("--log-dir", default=None,
                     help="TensorBoard logs (when tensorboard is installed)")
+    tj = train_families.add_parser(
+        "jobshop", help="train a job-shop dispatching network (CP-guided imitation or PPO)",
+        description="Train the size-agnostic job-shop dispatching network on random "
+        "Taillard-style instances: --method cp-imitation (CP-SAT completes the network's "
+        "schedules and the network imitates what CP-SAT improves) or --method ppo "
+        "(MaskablePPO, reward = decrease of the makespan lower bound). Writes the best network "
+        "on the validation instances to --out; use it with `solve jobshop --method learned "
+        "--checkpoint FILE`.",
+    )
+    tj.add_argument("--method", required=True, choices=("cp-imitation", "ppo"))
+    tj.add_argument("--out", default="jobshop_dispatch.pt",
+                    help="checkpoint written at the end (default: ./jobshop_dispatch.pt)")
+    tj.add_argument("--seed", type=int, default=0)
+    tj.add_argument("--iterations", type=_count, default=None,
+                    help="cp-imitation: improvement iterations (default 1800)")
+    tj.add_argument("--cp-time", type=_positive, default=None,
+                    help="cp-imitation: CP-SAT's deterministic time per completion (default 1)")
+    tj.add_argument("--timesteps", type=_count, default=None,
+                    help="ppo: environment steps (default 200,000)")
+    tj.add_argument("--init", default=None,
+                    help="ppo: start from this network checkpoint (e.g. a cp-imitation one)")
+    tj.add_argument("--resume", default=None,
+                    help="cp-imitation: a network checkpoint to continue from; ppo: a "
+                    "model_*.zip from --checkpoint-dir")
+    tj.add_argument("--checkpoint-dir", default=None,
+                    help="write a checkpoint at every validation into this folder")
+    tj.add_argument("--log-dir", default=None, help="TensorBoard log folder")
+
 
     bench = commands.add_parser("bench", help="run a benchmark and write its results tables",
                                 description="Run a benchmark grid and write markdown and CSV.")
     bench_families = bench.add_subparsers(dest="family", required=True, metavar="FAMILY")
     bjs = bench_families.add_parser(
-        "jobshop", help="CP-SAT, every rule under every scheme, simulator speed",
-        description="Per instance: CP-SAT at the time limit, CP-SAT warm-started from the best "
-        "rule, every dispatching rule under every scheme; then the simulator-speed table beside "
-        "the peer envs that are installed. Writes jobshop.md, jobshop.csv, jobshop_speed.csv.",
+        "jobshop", help="CP-SAT, every rule under every scheme, the learned rule, speed",
+        description="Per instance: every dispatching rule under every scheme; the learned rule "
+        "greedy, and on instances of 50 jobs or more best of --samples and CP-SAT given the "
+        "same wall time; CP-SAT at the time limit and CP-SAT warm-started from the best rule "
+        "on --cpsat-instances; then the simulator-speed table beside the peer envs that are "
+        "installed. Writes jobshop.md, jobshop.csv, jobshop_speed.csv.",
     )
     bjs.add_argument("--instances", default="ta01-ta10,ta41,ta71",
                      help="comma list with ranges (default: ta01-ta10,ta41,ta71)")
+    bjs.add_argument("--cpsat-instances", default=None, metavar="NAMES",
+                     help="the instances of the fixed-budget CP-SAT runs, among --instances "
+                     "(default: all of them)")
+    bjs.add_argument("--samples", type=_count, default=32,
+                     help="rollouts of the learned rule's best-of-N runs (default: 32; 1 skips "
+                     "them and the time-matched CP-SAT)")
+    bjs.add_argument("--checkpoint", default=None, metavar="FILE",
+                     help="the learned rule's network (default: the shipped one; without one "
+                     "the learned runs are skipped)")
     bjs.add_argument("--time-limit", type=_positive, default=10.0,
                      help="CP-SAT time limit per instance in seconds (default: 10)")
-    bjs.add_argument("--workers", type=_count, default=2, help="CP-SAT workers (default: 2)")
+    bjs.add_argument("--workers", type=_count, default=2,
+                     help="CP-SAT workers of the fixed-budget runs (default: 2); the learned "
+                     "rule and its time-matched CP-SAT use one core")
     bjs.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     bjs.add_argument("--out-dir", default="benchmarks/results",
                      help="folder of the results files (default: benchmarks/results)")
@@ -324,6 +376,12 @@ def _solve_jobshop(args: argparse.Namespace) -> int:
     from decisiongym.bench.jobshop import solve_jobshop
     from decisiongym.envs.jobshop.instance import load_instance
 
+    if args.method != "learned":
+        for flag, value in (("--samples", args.samples), ("--checkpoint", args.checkpoint)):
+            if value is not None:
+                raise ValueError(f"{flag} applies only to --method learned")
+    elif args.samples is not None and args.samples < 1:
+        raise ValueError(f"--samples must be >= 1, got {args.samples}")
     instance = load_instance(args.instance)
     if args.method == "cpsat":
         record = _with_time_bar(
@@ -332,8 +390,11 @@ def _solve_jobshop(args: argparse.Namespace) -> int:
                                          workers=args.workers, seed=args.seed,
                                          on_solution=report),
         )
+    elif args.method == "learned":
+        record = _solve_learned(instance, args)
     else:
-        record = solve_jobshop(instance, args.method, args.scheme, seed=args.seed)
+        record = solve_jobshop(instance, args.method, args.scheme or DEFAULT_SCHEME,
+                               seed=args.seed)
     if args.gantt and record.schedule is not None:
         from decisiongym.envs.jobshop.render import save_gantt
 
@@ -347,11 +408,34 @@ def _solve_jobshop(args: argparse.Namespace) -> int:
         bound = f", bound {record.bound}" if record.bound is not None else ""
         known = (f" (best known {instance.upper_bound})" if instance.upper_bound is not None
                  else "")
+        samples = ""
+        if record.method == "learned":
+            count = record.extra["samples"]
+            samples = (", greedy (1 sample)" if count == 1 else
+                       f", best of {count} samples (temperature "
+                       f"{record.extra['temperature']:.2f})")
         print(f"{instance.name} {record.method}{scheme}: makespan {record.makespan}{bound}"
-              f"{known}, {record.status}, valid={record.valid}, {record.wall_s:.3f} s")
+              f"{known}, {record.status}, valid={record.valid}, {record.wall_s:.3f} s{samples}")
         if args.gantt:
             print(f"Gantt chart written to {args.gantt}")
     return 0 if record.valid else 1
+
+
+def _solve_learned(instance: JobShopInstance, args: argparse.Namespace) -> SolveRecord:
+    from decisiongym.bench.jobshop import solve_jobshop
+
+    try:
+        record = solve_jobshop(instance, "learned", workers=args.workers, seed=args.seed,
+                               samples=args.samples or 1, checkpoint=args.checkpoint)
+    except FileNotFoundError as exc:
+        if args.checkpoint is not None:
+            raise
+        raise FileNotFoundError(f"{exc} (this installation ships none); pass "
+                                "--checkpoint FILE") from None
+    if args.scheme is not None and args.scheme != record.scheme:
+        raise ValueError(f"the network dispatches under the {record.scheme} scheme; "
+                         f"--scheme {args.scheme} does not apply to it")
+    return record
 
 
 def _with_time_bar(title: str, limit: float, run):
@@ -484,6 +568,51 @@ def _simulate_soc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_jobshop(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from rich.progress import Progress
+
+    from decisiongym.agents.jobshop.cp_imitation import CPImitationConfig, train_cp_imitation
+    from decisiongym.agents.jobshop.ppo import PPOConfig, train_ppo
+
+    title = "CP-guided imitation" if args.method == "cp-imitation" else "MaskablePPO"
+    with Progress(transient=False) as bar:
+        task = bar.add_task(title, total=None)
+
+        def advance(done: int, stats: dict[str, float]) -> None:
+            bar.update(task, completed=done, description=_describe(title, stats))
+
+        if args.method == "cp-imitation":
+            cp_config = CPImitationConfig(seed=args.seed, resume=args.resume, out=args.out,
+                                          checkpoint_dir=args.checkpoint_dir,
+                                          log_dir=args.log_dir)
+            if args.iterations is not None:
+                cp_config = replace(cp_config, iterations=args.iterations)
+            if args.cp_time is not None:
+                cp_config = replace(cp_config, cp_time=args.cp_time)
+            bar.update(task, total=cp_config.iterations)
+            _, log = train_cp_imitation(cp_config, advance)
+        else:
+            ppo_config = PPOConfig(seed=args.seed, init=args.init, resume=args.resume,
+                                   out=args.out, checkpoint_dir=args.checkpoint_dir,
+                                   log_dir=args.log_dir)
+            if args.timesteps is not None:
+                ppo_config = replace(ppo_config, timesteps=args.timesteps)
+            bar.update(task, total=ppo_config.timesteps)
+            _, log = train_ppo(ppo_config, advance)
+    score = log.scores[-1][1]
+    best = min(value for _, value in log.scores)
+    print(f"network written to {args.out} ({log.wall_s:.0f} s); validation makespan / best of "
+          f"SPT, MWKR, FDD-MWKR: best {best:.4f}, last {score:.4f}")
+    return 0
+
+
+def _describe(title: str, stats: dict[str, float]) -> str:
+    parts = [f"{k} {v:.3f}" for k, v in stats.items() if k in ("loss", "score")]
+    return title + (" (" + ", ".join(parts) + ")" if parts else "")
+
+
 def _train_soc(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -508,11 +637,14 @@ def _bench_jobshop(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from decisiongym.envs.jobshop.instance import expand_instance_names
 
     names = expand_instance_names(args.instances)
+    cpsat_names = (None if args.cpsat_instances is None
+                   else expand_instance_names(args.cpsat_instances))
     command = "decisiongym " + " ".join(shlex.quote(a) for a in argv)
     path = run_benchmark(
         names, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
         out_dir=args.out_dir, command=command, backend=args.backend, address=args.address,
         speed=not args.no_speed, speed_seconds=args.speed_seconds, warm=not args.no_warm,
+        cpsat_instances=cpsat_names, checkpoint=args.checkpoint, samples=args.samples,
     )
     print(path.read_text())
     print(f"written: {path} (+ {Path(args.out_dir) / 'jobshop.csv'})")
@@ -539,6 +671,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _simulate_soc(args)
         if args.command == "train" and args.family == "soc":
             return _train_soc(args)
+        if args.command == "train" and args.family == "jobshop":
+            return _train_jobshop(args)
         if args.command == "bench" and args.family == "bandits":
             return _bench_bandits(args, argv)
         if args.command == "bench" and args.family == "soc":

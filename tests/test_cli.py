@@ -170,8 +170,8 @@ def test_bench_writes_markdown_and_csv(capsys: pytest.CaptureFixture[str],
     header = markdown.split("\n## ", 1)[0]
     assert "decisiongym " + shlex.join(argv) in header
     records = pd.read_csv(out_dir / "jobshop.csv")
-    # 8 rules x 3 schemes, CP-SAT, CP-SAT warm-started.
-    assert len(records) == 26
+    # 8 rules x 3 schemes, CP-SAT, CP-SAT warm-started (and the learned rule once one ships).
+    assert (~records["method"].str.startswith("learned")).sum() == 26
     assert records["valid"].all()
     assert set(records["method"]) >= {"spt", "random", "cpsat", "cpsat-warm"}
     cpsat = records[records["method"].str.startswith("cpsat")]

@@ -57,6 +57,8 @@ def solve_cpsat(
     warm_start: Schedule | None = None,
     model: SchedulingModel | None = None,
     on_solution: Callable[[float, float, float], None] | None = None,
+    fixed_starts: np.ndarray | None = None,
+    deterministic_limit: float | None = None,
 ) -> CpSatResult:
     """Minimise the makespan with CP-SAT.
 
@@ -72,11 +74,24 @@ def solve_cpsat(
         returned unchanged if CP-SAT finds nothing better, so the result is never worse.
     :param model: the instance's scheduling model, built with :func:`encode` when omitted.
     :param on_solution: called with ``(wall_s, makespan, bound)`` at each improving solution.
+    :param fixed_starts: ``(n_jobs, n_ops)`` start times to keep as they are, ``-1`` where the
+        operation is free (completing a partial schedule). The status and bound then refer to
+        that restricted problem: "OPTIMAL" means no completion of the fixed part is better.
+    :param deterministic_limit: a limit in CP-SAT's deterministic time units as well as the
+        wall-clock one; with one worker and a seed the result then does not depend on the
+        machine's speed, as long as the wall-clock limit is not hit first.
     """
     if time_limit <= 0:
         raise ValueError(f"time_limit must be > 0 seconds, got {time_limit}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    if deterministic_limit is not None and deterministic_limit <= 0:
+        raise ValueError(f"deterministic_limit must be > 0, got {deterministic_limit}")
+    if fixed_starts is not None:
+        fixed_starts = np.asarray(fixed_starts)
+        if fixed_starts.shape != (instance.n_jobs, instance.n_ops):
+            raise ValueError(f"fixed_starts has shape {fixed_starts.shape}, expected "
+                             f"({instance.n_jobs}, {instance.n_ops}) for {instance.name!r}")
     model = model if model is not None else encode(instance)
     cp = cp_model.CpModel()
     horizon = model.horizon()
@@ -121,11 +136,18 @@ def solve_cpsat(
                 if ids[j, k] >= 0:
                     cp.add_hint(starts[ids[j, k]], int(warm_start.start[j, k]))
         cp.add(makespan <= warm_makespan)
+    if fixed_starts is not None:
+        ids = model.job_intervals
+        for j, k in zip(*np.nonzero(fixed_starts >= 0), strict=True):
+            if ids[j, k] >= 0:
+                cp.add(starts[ids[j, k]] == int(fixed_starts[j, k]))
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.num_workers = int(workers)
     solver.parameters.random_seed = int(seed)
+    if deterministic_limit is not None:
+        solver.parameters.max_deterministic_time = float(deterministic_limit)
     callback = _Progress(on_solution) if on_solution is not None else None
     t0 = time.perf_counter()
     status = solver.solve(cp, callback)

@@ -22,14 +22,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from decisiongym.baselines.names import DEFAULT_SCHEME, RULE_NAMES, SCHEME_NAMES
 from decisiongym.envs.jobshop.instance import JobShopInstance
-from decisiongym.envs.jobshop.sim import RULES, SCHEMES
 from decisiongym.envs.jobshop.simulator import Simulator
 from decisiongym.envs.jobshop.solution import Schedule
-
-RULE_NAMES: tuple[str, ...] = tuple(RULES)
-SCHEME_NAMES: tuple[str, ...] = tuple(SCHEMES)
-DEFAULT_SCHEME = "non-delay"
 
 
 @dataclass(frozen=True)

@@ -3,35 +3,17 @@ a table can be rebuilt without rerunning: ``render(pd.read_csv("jobshop.csv"), .
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
-from decisiongym.baselines.dispatching import RULE_NAMES, SCHEME_NAMES
+from decisiongym.baselines.names import RULE_NAMES, SCHEME_NAMES
+from decisiongym.bench.jobshop_learned_report import learned_section
 from decisiongym.bench.machine import header_lines
-
-
-def _fmt(value: object, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines
-
-
-def _int(value: Any) -> str:
-    return "-" if value is None or pd.isna(value) else str(int(value))
+from decisiongym.bench.markdown import format_int, format_number, markdown_table
 
 
 def render(results: pd.DataFrame, speed: pd.DataFrame | None, command: str) -> str:
     """The markdown of ``benchmarks/results/jobshop.md``."""
-    lines = ["# Job shop: CP-SAT, dispatching rules and simulator speed", ""]
+    lines = ["# Job shop: CP-SAT, dispatching rules, the learned rule and simulator speed", ""]
     lines += header_lines(command) + [""]
     n_valid = int(results["valid"].sum())
     lines += [f"Every schedule was re-checked by `validate`: {n_valid} of {len(results)} valid.",
@@ -46,44 +28,48 @@ def render(results: pd.DataFrame, speed: pd.DataFrame | None, command: str) -> s
     lines += ["## CP-SAT and the best rule, per instance", ""]
     budget = cp["budget_s"].iloc[0] if len(cp) else None
     workers = cp["workers"].iloc[0] if len(cp) else None
-    lines += [f"CP-SAT: {_fmt(budget, 0)} s, {_int(workers)} workers. "
+    lines += [f"CP-SAT: {format_number(budget, 0)} s, {format_int(workers)} workers. "
               "*warm*: CP-SAT started from the best rule's schedule (hint + upper bound).", ""]
     rows = []
     for name in instances:
         r = rules[rules["instance"] == name]
         best = r.loc[r["makespan"].idxmin()]
-        c = cp.loc[name] if name in cp.index else None
-        w = warm.loc[name] if name in warm.index else None
+        c = cp.loc[name] if name in cp.index else {}
+        w = warm.loc[name] if name in warm.index else {}
         first = results[results["instance"] == name].iloc[0]
         rows.append([
-            name, f"{first['n_jobs']}x{first['n_machines']}", _int(first["lb"]),
-            _int(first["ub"]),
-            _int(None if c is None else c["makespan"]), _int(None if c is None else c["bound"]),
-            _fmt(None if c is None else c["gap_pct"]), _fmt(None if c is None else c["wall_s"]),
-            _int(None if w is None else w["makespan"]), _fmt(None if w is None else w["gap_pct"]),
-            f"{best['method']}/{best['scheme']}", _int(best["makespan"]), _fmt(best["gap_pct"]),
+            name, f"{first['n_jobs']}x{first['n_machines']}", format_int(first["lb"]),
+            format_int(first["ub"]), format_int(c.get("makespan")), format_int(c.get("bound")),
+            format_number(c.get("gap_pct")), format_number(c.get("wall_s")),
+            format_int(w.get("makespan")), format_number(w.get("gap_pct")),
+            f"{best['method']}/{best['scheme']}", format_int(best["makespan"]),
+            format_number(best["gap_pct"]),
         ])
-    lines += _table(["instance", "size", "LB", "UB", "CP-SAT", "CP-SAT bound", "gap %",
-                     "wall s", "CP-SAT warm", "gap %", "best rule", "makespan", "gap %"], rows)
+    lines += markdown_table(["instance", "size", "LB", "UB", "CP-SAT", "CP-SAT bound", "gap %",
+                             "wall s", "CP-SAT warm", "gap %", "best rule", "makespan", "gap %"],
+                            rows)
     if len(warm):
         worse = int((warm["makespan"] > warm["warm_start_makespan"]).sum())
         lines += ["", f"Warm-started CP-SAT worse than its warm start on {worse} of {len(warm)} "
                   "instances."]
     lines.append("")
 
+    lines += learned_section(results)
+
     lines += ["## Mean gap (%) of each rule under each scheme", ""]
     mean = rules.pivot_table(index="method", columns="scheme", values="gap_pct", aggfunc="mean")
-    rows = [[rule] + [_fmt(mean.loc[rule, s]) if rule in mean.index and s in mean.columns
-                      else "-" for s in SCHEME_NAMES] for rule in RULE_NAMES]
-    lines += _table(["rule"] + list(SCHEME_NAMES), rows) + [""]
+    rows = [[rule] + [format_number(mean.loc[rule, s])
+                      if rule in mean.index and s in mean.columns else "-"
+                      for s in SCHEME_NAMES] for rule in RULE_NAMES]
+    lines += markdown_table(["rule"] + list(SCHEME_NAMES), rows) + [""]
 
     for scheme in SCHEME_NAMES:
         lines += [f"## Makespan of each rule, {scheme} scheme", ""]
         table = rules[rules["scheme"] == scheme].pivot_table(
             index="instance", columns="method", values="makespan", aggfunc="first")
-        rows = [[name] + [_int(table.loc[name, rule]) if rule in table.columns else "-"
+        rows = [[name] + [format_int(table.loc[name, rule]) if rule in table.columns else "-"
                           for rule in RULE_NAMES] for name in instances if name in table.index]
-        lines += _table(["instance"] + list(RULE_NAMES), rows) + [""]
+        lines += markdown_table(["instance"] + list(RULE_NAMES), rows) + [""]
 
     mean_wall = rules.groupby("instance")["wall_s"].mean()
     lines += ["Mean wall time of one rule episode: " + ", ".join(
@@ -105,6 +91,7 @@ def render(results: pd.DataFrame, speed: pd.DataFrame | None, command: str) -> s
             digits = 2 if rec["unit"] == "ms" else 0
             rows.append([rec["env"], rec["instance"], f"{rec['value']:,.{digits}f}", rec["unit"],
                          str(rec["episodes"]), ratio])
-        lines += _table(["env", "instance", "value", "unit", "episodes", "vs JSSEnv"], rows)
+        lines += markdown_table(["env", "instance", "value", "unit", "episodes", "vs JSSEnv"],
+                                rows)
         lines.append("")
     return "\n".join(lines)

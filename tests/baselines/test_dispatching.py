@@ -12,6 +12,7 @@ from decisiongym.baselines.dispatching import (
     best_rule,
     solve_rule,
 )
+from decisiongym.envs.jobshop import sim
 from decisiongym.envs.jobshop.instance import load_instance
 from decisiongym.envs.jobshop.solution import validate
 
@@ -21,6 +22,12 @@ def test_names() -> None:
                                "random"}
     assert set(SCHEME_NAMES) == {"non-delay", "active", "insertion"}
     assert DEFAULT_SCHEME == "non-delay"
+
+
+def test_names_follow_the_simulator_codes() -> None:
+    # The light names module spells out what sim.py keys its numba codes by; they must agree.
+    assert RULE_NAMES == tuple(sim.RULES)
+    assert SCHEME_NAMES == tuple(sim.SCHEMES)
 
 
 @pytest.mark.parametrize("name", ["ta01", "ft06"])

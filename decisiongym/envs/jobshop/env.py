@@ -58,7 +58,7 @@ class JobShopEnv(gym.Env):
     * ``jobs`` ``(max_jobs, 6)``: unfinished flag, next operation's duration, its earliest start
       on its machine, the job's ready time, work left, operations left / ops per job.
     * ``machines`` ``(max_machines, 4)``: time the machine is free after its last operation,
-      unscheduled work on it, scheduled work on it, operations left / max_jobs.
+      unscheduled work on it, scheduled work on it, operations left / the instance's jobs.
     * ``action_mask`` ``(max_jobs,)``: 1 for a legal job, else 0.
 
     ## Rewards

@@ -322,7 +322,12 @@ def write_summaries(scheme, static, job_state, mach_state, scales, job_obs, mach
         job_obs[j, 3] = job_state[READY, j] / time_scale
         job_obs[j, 4] = job_state[WORK_LEFT, j] / time_scale
         job_obs[j, 5] = (n_ops - k) / n_ops
-    n_jobs = max(job_state.shape[1], 1)
+    # the instance's own job count, not the padded one, so padding leaves the features alone
+    n_jobs = 0
+    for j in range(job_state.shape[1]):
+        if job_state[N_OPS, j] > 0:
+            n_jobs += 1
+    n_jobs = max(n_jobs, 1)
     for m in range(mach_state.shape[1]):
         mach_obs[m, 0] = mach_state[M_READY, m] / time_scale
         mach_obs[m, 1] = mach_state[M_LOAD_LEFT, m] / time_scale

@@ -10,12 +10,18 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from numba import njit
 
 from decisiongym.envs.core.errors import InvalidActionError
 from decisiongym.envs.soc import sim as kernel
 from decisiongym.envs.soc.builtin import DS3_APPLICATIONS, load_application, load_platform
 from decisiongym.envs.soc.graph import TaskGraph
+from decisiongym.envs.soc.observation import (
+    NOT_ADVANCED,
+    US_PER_MS,
+    AppTables,
+    ObservationWriter,
+    latency_sum_us,
+)
 from decisiongym.envs.soc.platform import Platform
 from decisiongym.envs.soc.sim import SoCSimulator
 from decisiongym.envs.soc.workload import (
@@ -37,8 +43,6 @@ JOB_FEATURES = ("valid", "age_ms", "tasks_left_fraction", "unscheduled_ms")
 """Columns of ``jobs``."""
 JOB_TASK_FEATURES = ("valid", "ready", "committed", "done", "mean_cost_ms", "upward_rank_ms")
 """Columns of ``job_tasks``."""
-
-US_PER_MS = 1000.0
 
 MixSpec = str | TaskGraph | Sequence[Any] | Mapping[Any, float]
 
@@ -219,15 +223,16 @@ class SoCSchedulingEnv(gym.Env):
         self.observation_space = self.dict_space = observation_space(
             self.max_ready, self.n_pes, self.platform.n_types, self.max_jobs_in_system,
             self.max_tasks, n_actions)
-        self._obs: dict[str, np.ndarray] = {
-            key: np.zeros(space.shape or (), space.dtype or np.float32)
-            for key, space in self.dict_space.spaces.items()}
+        # the writer owns the observation and slot arrays for the life of the env and
+        # rewrites them in place; these names are views of them, never rebound
+        self._writer = ObservationWriter(self.dict_space, task_pe=mode == "task-pe")
+        self._obs = self._writer.arrays
+        self._slot_rows = self._writer.slot_rows
+        self._legal = self._writer.legal
+        self._finish = self._writer.finish
         self._sim: SoCSimulator | None = None
         self._workload: Workload | None = None
         self._tables = AppTables.empty()
-        self._slot_rows = np.full(self.max_ready, -1, dtype=np.int64)
-        self._legal = np.zeros((self.max_ready, self.n_pes), dtype=bool)
-        self._finish = np.full((self.max_ready, self.n_pes), np.inf)
         self._accrued_ms = 0.0
         self._invalid_steps = 0
 
@@ -254,9 +259,15 @@ class SoCSchedulingEnv(gym.Env):
         if pair is None:
             return self._refuse(action)
         before = self._accrued_ms
-        self.commit([pair])
-        if not self._obs["action_mask"].any():
-            self.wait()
+        slot, pe = pair
+        # commit, and wait when no legal action is left, in one kernel call
+        status, latency_us = self._writer.commit_and_write(slot, pe)
+        if status != NOT_ADVANCED:
+            s = self.simulator
+            s.status = status
+            if status == kernel.STALLED:
+                s.advance()  # stalled again, at once: raises the simulator's own error
+            self._accrued_ms = latency_us / US_PER_MS
         reward = before - self._accrued_ms
         terminated = self.simulator.done
         return self._observation(), reward, terminated, False, self.episode_info()
@@ -356,8 +367,9 @@ class SoCSchedulingEnv(gym.Env):
 
         :returns: whether the episode is over.
         """
-        done = self.simulator.advance()
-        self._accrued_ms = self._latency_sum_us() / US_PER_MS
+        s = self.simulator
+        done = s.advance()
+        self._accrued_ms = float(latency_sum_us(s.job_time, s.counters, s.clock)) / US_PER_MS
         self._refresh()
         return done
 
@@ -374,7 +386,8 @@ class SoCSchedulingEnv(gym.Env):
 
     # -- internals ---------------------------------------------------------------------------
     def _decode(self, action: Any) -> tuple[int, int] | None:
-        """``(slot, pe)`` of a legal action, None for an illegal one."""
+        """``(slot, pe)`` of a legal action, None for an illegal one; ``pe`` is -1 in
+        ``"task"`` mode, where the commit itself takes the earliest-finish PE."""
         try:
             index = operator.index(action)
         except TypeError:
@@ -384,7 +397,7 @@ class SoCSchedulingEnv(gym.Env):
         if self.mode == "task-pe":
             slot, pe = divmod(index, self.n_pes)
             return slot, pe
-        return index, self.earliest_finish_pe(index)
+        return index, -1
 
     def _refuse(
         self, action: Any
@@ -425,102 +438,13 @@ class SoCSchedulingEnv(gym.Env):
         return (f"PE {name} (index {pe}) is busy until about {s.estimated_free()[pe]:.3f} us; "
                 f"{what} may go only to an idle PE")
 
-    def _latency_sum_us(self) -> float:
-        s = self.simulator
-        arrived = s.arrived_jobs
-        arrival = s.job_time[kernel.ARRIVAL, :arrived]
-        completion = s.job_time[kernel.COMPLETION, :arrived]
-        end = np.where(np.isnan(completion), s.now, completion)
-        return float(np.sum(end - arrival))
-
     def _refresh(self) -> None:
         """Re-read the slots, the legal actions and the observation from the simulator."""
-        s = self.simulator
-        t = self._tables
-        o = self._obs
-        for value in o.values():
-            value.fill(0)
-        o["ready_ref"][:] = -1
-        now = s.now
-        ready = s.ready_tasks()
-        idle = s.pe_time[kernel.BUSY_UNTIL] <= now
-        assignable = (np.isfinite(s.cost[s.row_static[kernel.AT, ready]]) & idle).any(axis=1)
-        if self.mode == "task-pe":
-            # legal tasks first, so that a long ready list never hides every legal action
-            ready = ready[np.argsort(~assignable, kind="stable")]
-        rows = ready[: self.max_ready]
-        k = rows.size
-        self._slot_rows[:] = -1
-        self._slot_rows[:k] = rows
-        at = s.row_static[kernel.AT, rows]
-        cost = s.cost[at]
-        feasible = np.isfinite(cost)
-        free = s.estimated_free()
-        ready_at = data_ready_matrix(rows, s.cost, s.row_static, s.row_state, s.row_time,
-                                     s.pred_ptr, s.pred_local, s.pred_volume, s.bandwidth,
-                                     s.clock)
-        self._finish[:] = np.inf
-        finish = np.maximum(np.maximum(now, free)[None, :], ready_at) + cost
-        self._finish[:k] = np.where(feasible, finish, np.inf)
-        self._legal[:] = False
-        self._legal[:k] = feasible & idle[None, :]
-        if self.mode == "task-pe":
-            o["action_mask"][:] = self._legal.reshape(-1)
-        else:
-            o["action_mask"][:k] = 1
-
-        jobs = s.unfinished_jobs()[: self.max_jobs_in_system]
-        status = s.row_state[kernel.STATUS]
-        unscheduled: dict[int, float] = {}
-        for j in np.unique(np.concatenate([jobs, s.row_static[kernel.JOB, rows]])).tolist():
-            lo, hi = int(s.job_first[j]), int(s.job_first[j + 1])
-            open_rows = status[lo:hi] <= kernel.READY
-            unscheduled[j] = float(t.mean_cost[s.row_static[kernel.AT, lo:hi]][open_rows].sum())
-
-        # ready tasks
-        job_of = s.row_static[kernel.JOB, rows]
-        tasks = o["tasks"]
-        tasks[:k, 0] = 1.0
-        tasks[:k, 1] = (feasible & idle[None, :]).any(axis=1)
-        tasks[:k, 2] = (now - s.job_time[kernel.ARRIVAL, job_of]) / US_PER_MS
-        tasks[:k, 3] = t.successors[at]
-        tasks[:k, 4] = t.upward_rank[at] / US_PER_MS
-        tasks[:k, 5] = np.array([unscheduled[j] for j in job_of.tolist()]) / US_PER_MS
-        delay = np.where(feasible, ready_at, np.inf).min(axis=1) if k else np.zeros(0)
-        tasks[:k, 6] = np.maximum(delay - now, 0.0) / US_PER_MS
-        tasks[:k, 7:] = t.type_cost[at] / np.where(t.type_cost[at] > 0, US_PER_MS, 1.0)
-        o["estimated_finish"][:] = -1.0
-        o["estimated_finish"][:k] = np.where(feasible, (finish - now) / US_PER_MS, -1.0)
-
-        # PEs
-        pes = o["pes"]
-        pes[:, 0] = ~idle
-        pes[:, 1] = (free - now) / US_PER_MS
-        committed = status == kernel.COMMITTED
-        pes[:, 2] = np.bincount(s.row_state[kernel.PE, committed], minlength=self.n_pes)
-        pes[np.arange(self.n_pes), 3 + self.platform.pe_type] = 1.0
-
-        # jobs in the system and their DAGs
-        position = {j: i for i, j in enumerate(jobs.tolist())}
-        for i, j in enumerate(jobs.tolist()):
-            lo, hi = int(s.job_first[j]), int(s.job_first[j + 1])
-            n = hi - lo
-            app = int(s.workload.job_app[j])
-            o["jobs"][i] = (1.0, (now - s.job_time[kernel.ARRIVAL, j]) / US_PER_MS,
-                            s.job_left[j] / n, unscheduled[j] / US_PER_MS)
-            state = status[lo:hi]
-            job_tasks = o["job_tasks"][i]
-            job_tasks[:n, 0] = 1.0
-            job_tasks[:n, 1] = state == kernel.READY
-            job_tasks[:n, 2] = state == kernel.COMMITTED
-            job_tasks[:n, 3] = state == kernel.DONE
-            at_job = s.row_static[kernel.AT, lo:hi]
-            job_tasks[:n, 4] = t.mean_cost[at_job] / US_PER_MS
-            job_tasks[:n, 5] = t.upward_rank[at_job] / US_PER_MS
-            o["job_adjacency"][i] = t.adjacency[app]
-        for slot, j in enumerate(job_of.tolist()):
-            if j in position:
-                o["ready_ref"][slot] = (position[j], s.row_static[kernel.LOCAL, rows[slot]])
+        writer = self._writer
+        if writer.simulator is not self._sim or writer.tables is not self._tables:
+            # a new episode, or a simulator handed over from outside
+            writer.bind(self.simulator, self._tables)
+        writer.write()
 
     def _observation(self) -> dict[str, np.ndarray]:
         return {key: value.copy() for key, value in self._obs.items()}
@@ -529,7 +453,7 @@ class SoCSchedulingEnv(gym.Env):
         s = self.simulator
         info: dict[str, Any] = {
             "time_us": s.now,
-            "jobs_in_system": int(s.unfinished_jobs().size),
+            "jobs_in_system": self._writer.jobs_in_system,
             "completed_jobs": int(s.counters[kernel.N_DONE_JOBS]),
             "latency_accrued_ms": self._accrued_ms,
             "mode": self.mode,
@@ -540,78 +464,6 @@ class SoCSchedulingEnv(gym.Env):
             info["result"] = result
             info["trace"] = result.trace
         return info
-
-
-class AppTables:
-    """Per-application static features, stacked app-task by app-task as the simulator numbers
-    them (``app_first[a] + task``), with one adjacency matrix per application.
-
-    :param mean_cost: mean cost over the PEs that can run each app-task, µs.
-    :param upward_rank: longest path of mean costs to an exit task, µs.
-    :param successors: out-degree of each app-task.
-    :param type_cost: ``(n_app_tasks, n_types)`` mean cost per PE type, -1 where it cannot run.
-    :param adjacency: ``(n_apps, max_tasks, max_tasks)`` int8 edge indicator.
-    """
-
-    def __init__(self, mean_cost: np.ndarray, upward_rank: np.ndarray, successors: np.ndarray,
-                 type_cost: np.ndarray, adjacency: np.ndarray) -> None:
-        self.mean_cost = mean_cost
-        self.upward_rank = upward_rank
-        self.successors = successors
-        self.type_cost = type_cost
-        self.adjacency = adjacency
-
-    @classmethod
-    def empty(cls) -> AppTables:
-        return cls(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 0)),
-                   np.zeros((0, 0, 0), np.int8))
-
-    @classmethod
-    def build(cls, apps: Sequence[TaskGraph], platform: Platform, max_tasks: int) -> AppTables:
-        """Tables of ``apps`` on ``platform`` (in the simulator's app order).
-
-        :param apps: the workload's applications.
-        :param platform: the PEs.
-        :param max_tasks: side of the adjacency matrices.
-        """
-        means, ranks, succs, types = [], [], [], []
-        adjacency = np.zeros((len(apps), max_tasks, max_tasks), np.int8)
-        first_of_type = np.array([int(np.flatnonzero(platform.pe_type == k)[0])
-                                  for k in range(platform.n_types)])
-        for a, g in enumerate(apps):
-            table = g.cost_on(platform)
-            mean = np.array([row[np.isfinite(row)].mean() for row in table])
-            rank = mean.copy()
-            children = g.successors()
-            for task in g.topological_order[::-1].tolist():
-                if children[task]:
-                    rank[task] = mean[task] + max(rank[c] for c, _ in children[task])
-            means.append(mean)
-            ranks.append(rank)
-            succs.append(np.array([len(c) for c in children], dtype=np.float64))
-            by_type = table[:, first_of_type]
-            types.append(np.where(np.isfinite(by_type), by_type, -1.0))
-            if g.n_edges:
-                adjacency[a, g.edges[:, 0], g.edges[:, 1]] = 1
-        return cls(np.concatenate(means), np.concatenate(ranks), np.concatenate(succs),
-                   np.concatenate(types), adjacency)
-
-
-@njit(cache=True)
-def data_ready_matrix(rows, cost, row_static, row_state, row_time, pred_ptr, pred_local,
-                      pred_volume, bandwidth, clock):
-    """``(len(rows), n_pes)`` data-ready time of each ready row on each PE that can run it,
-    ``inf`` elsewhere (the simulator's own arithmetic, so ``EF`` agrees with its rules)."""
-    n_pes = cost.shape[1]
-    out = np.full((rows.shape[0], n_pes), np.inf)
-    for k in range(rows.shape[0]):
-        r = rows[k]
-        at = row_static[kernel.AT, r]
-        for q in range(n_pes):
-            if np.isfinite(cost[at, q]):
-                out[k, q] = kernel.data_ready(r, q, row_static, row_state, row_time, pred_ptr,
-                                              pred_local, pred_volume, bandwidth, clock)
-    return out
 
 
 def observation_space(max_ready: int, n_pes: int, n_types: int, max_jobs: int, max_tasks: int,

@@ -1,0 +1,1 @@
+"""Learned job-shop dispatching rules."""
