@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-dev
 INSTALLED_PEERS := $(VENV)/.installed-peers
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-all bench bench-jobshop bench-bandits bench-soc lint clean
+.PHONY: demo test test-all bench bench-jobshop bench-bandits bench-soc train-jobshop lint clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,7 @@ demo: $(INSTALLED)
 		--out-dir demo_output
 	$(BIN)/decisiongym solve jobshop ta01 --method cpsat --time-limit 10 \
 		--gantt demo_output/ta01_cpsat.png
+	$(BIN)/decisiongym solve jobshop ta71 --method learned
 	$(BIN)/decisiongym simulate bandits decisiongym/MAB-Bernoulli-Hard-K5-Video-v0 --agent ts \
 		--seeds 5
 	$(BIN)/decisiongym simulate bandits decisiongym/ClassificationBandit-Digits-v0 \
@@ -53,9 +54,14 @@ bench-bandits: $(INSTALLED_PEERS)
 bench-soc: $(INSTALLED)
 	$(BIN)/decisiongym bench soc --seeds 10
 
+## train-jobshop: retrain the shipped job-shop dispatching network (about 40 minutes on 2 cores)
+train-jobshop: $(INSTALLED)
+	$(BIN)/decisiongym train jobshop --method cp-imitation \
+		--out decisiongym/data/jobshop_dispatch.pt --log-dir runs/jobshop
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check decisiongym tests
 	$(BIN)/mypy decisiongym
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info demo_output .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info demo_output .pytest_cache runs

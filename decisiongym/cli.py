@@ -184,11 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="checkpoint written at the end (default: ./jobshop_dispatch.pt)")
     tj.add_argument("--seed", type=int, default=0)
     tj.add_argument("--iterations", type=_count, default=None,
-                    help="cp-imitation: improvement iterations (default 1800)")
+                    help="cp-imitation: improvement iterations (default 2000)")
     tj.add_argument("--cp-time", type=_positive, default=None,
                     help="cp-imitation: CP-SAT's deterministic time per completion (default 1)")
     tj.add_argument("--timesteps", type=_count, default=None,
-                    help="ppo: environment steps (default 200,000)")
+                    help="ppo: environment steps (default 200,000; with --resume, steps added)")
     tj.add_argument("--init", default=None,
                     help="ppo: start from this network checkpoint (e.g. a cp-imitation one)")
     tj.add_argument("--resume", default=None,

@@ -10,7 +10,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import torch
 
 from decisiongym.agents.jobshop.network import DispatchNetwork
 from decisiongym.cli import main
@@ -21,11 +20,8 @@ HEAVY = ("numba", "torch", "ortools")
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("network") / "untrained.pt"
-    DispatchNetwork().save(path)
-    return path
+def checkpoint(untrained_checkpoint: Path) -> Path:
+    return untrained_checkpoint
 
 
 def test_learned_json_is_one_record_with_the_extras(capsys: pytest.CaptureFixture[str],

@@ -7,20 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 
-from decisiongym.agents.jobshop.network import DispatchNetwork
 from decisiongym.bench import jobshop
 from decisiongym.bench.jobshop import grid, learned_checkpoint, matched_cells
 from decisiongym.cli import main
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("network") / "untrained.pt"
-    DispatchNetwork().save(path)
-    return path
+def checkpoint(untrained_checkpoint: Path) -> Path:
+    return untrained_checkpoint
 
 
 def _methods(cells: list[jobshop.JobShopCell], instance: str) -> list[str]:

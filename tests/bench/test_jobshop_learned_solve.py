@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 
-from decisiongym.agents.jobshop.network import DispatchNetwork
 from decisiongym.bench.jobshop import solve_jobshop
 from decisiongym.envs.jobshop.instance import (
     JobShopInstance,
@@ -20,12 +19,8 @@ from decisiongym.envs.jobshop.solution import validate
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An untrained network: the tests check the plumbing, not the quality of the rule."""
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("network") / "untrained.pt"
-    DispatchNetwork().save(path)
-    return path
+def checkpoint(untrained_checkpoint: Path) -> Path:
+    return untrained_checkpoint
 
 
 INSTANCES = {"ft06": lambda: load_instance("ft06"),

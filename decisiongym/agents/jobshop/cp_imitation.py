@@ -75,7 +75,7 @@ class CPImitationConfig:
     """
 
     seed: int = 0
-    iterations: int = 1800
+    iterations: int = 2000
     scheme: str = "non-delay"
     min_size: tuple[int, int] = (6, 6)
     max_size: tuple[int, int] = (20, 15)
@@ -140,9 +140,21 @@ def train_cp_imitation(
     :param on_iteration: called after each iteration with its index and statistics (the
         command line's progress bar).
     """
+    threads = torch.get_num_threads()
+    # one thread: the result then does not depend on the core count (and the run leaves a
+    # core to CP-SAT's search and the simulator)
+    torch.set_num_threads(1)
+    try:
+        return _train(config or CPImitationConfig(), on_iteration)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(
+    config: CPImitationConfig, on_iteration: Callable[[int, dict[str, float]], None] | None,
+) -> tuple[DispatchNetwork, TrainingLog]:
     from decisiongym.baselines.cpsat import solve_cpsat
 
-    config = config or CPImitationConfig()
     t0 = time.perf_counter()
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)

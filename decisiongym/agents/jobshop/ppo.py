@@ -106,11 +106,21 @@ def train_ppo(
     :param config: hyper-parameters.
     :param on_progress: called with ``(timesteps so far, statistics)`` after every rollout.
     """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # results independent of the core count
+    try:
+        return _train(config or PPOConfig(), on_progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(
+    cfg: PPOConfig, on_progress: Callable[[int, dict[str, float]], None] | None,
+) -> tuple[DispatchNetwork, TrainingLog]:
     from sb3_contrib import MaskablePPO
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.vec_env import VecNormalize
 
-    cfg = config or PPOConfig()
     t0 = time.perf_counter()
     torch.manual_seed(cfg.seed)
     generator = RandomInstanceGenerator(

@@ -11,6 +11,9 @@ load_network`::
     from sb3_contrib import MaskablePPO
     model = MaskablePPO(DispatchActorCriticPolicy, env,
                         policy_kwargs={"network_config": NetworkConfig()})
+
+:class:`DispatchFeatures` also works alone as the ``features_extractor_class`` of SB3's own
+``"MultiInputPolicy"``; its MLP heads then tie the policy to the env's job count.
 """
 
 from __future__ import annotations

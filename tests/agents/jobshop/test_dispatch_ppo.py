@@ -70,3 +70,19 @@ def test_tiny_ppo_run_trains_checkpoints_and_resumes(tmp_path: Path) -> None:
                            "checkpoint_dir": str(tmp_path / "ck2")})
     _, log2 = train_ppo(resumed)
     assert log2.scores[0][0] == 512 and log2.scores[-1][0] == 768
+
+
+def test_the_extractor_alone_plugs_into_maskable_ppo() -> None:
+    from decisiongym.agents.jobshop.sb3_policy import DispatchFeatures
+
+    envs = make_vec_env(PPOConfig(n_envs=2, min_size=(4, 3), max_size=(6, 4)))
+    model = MaskablePPO("MultiInputPolicy", envs, n_steps=32, batch_size=32, n_epochs=1,
+                        seed=0, policy_kwargs={"features_extractor_class": DispatchFeatures,
+                                               "features_extractor_kwargs": {
+                                                   "network_config": SMALL}})
+    model.learn(64)
+    assert isinstance(model.policy.features_extractor, DispatchFeatures)
+    obs = envs.reset()
+    masks = np.stack(envs.env_method("action_masks"))
+    actions, _ = model.predict(obs, action_masks=masks, deterministic=True)
+    assert all(masks[i, a] for i, a in enumerate(actions))
