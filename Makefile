@@ -54,7 +54,7 @@ bench-bandits: $(INSTALLED_PEERS)
 bench-soc: $(INSTALLED)
 	$(BIN)/decisiongym bench soc --seeds 10
 
-## train-jobshop: retrain the shipped job-shop dispatching network (about 40 minutes on 2 cores)
+## train-jobshop: retrain the shipped job-shop dispatching network (about 30 minutes on 2 cores)
 train-jobshop: $(INSTALLED)
 	$(BIN)/decisiongym train jobshop --method cp-imitation \
 		--out decisiongym/data/jobshop_dispatch.pt --log-dir runs/jobshop
