@@ -279,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="where cells run (default: local)")
     bs.add_argument("--address", default=None, help="Ray cluster address for --backend ray")
     bs.add_argument("--no-speed", action="store_true", help="skip the speed table")
+    bs.add_argument("--speed-only", action="store_true",
+                    help="measure only the speed table again and re-render soc.md from the "
+                         "stream and DAG records of a previous full run in --out-dir")
     return parser
 
 
@@ -355,6 +358,13 @@ def _bench_soc(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from decisiongym.bench.soc import run_benchmark
 
     command = "decisiongym " + " ".join(shlex.quote(a) for a in argv)
+    if args.speed_only:
+        from decisiongym.bench.soc import remeasure_speed
+
+        path = remeasure_speed(args.out_dir, command)
+        print(path.read_text())
+        print(f"written: {path}")
+        return 0
     path = run_benchmark(seeds=args.seeds, quick=args.quick, processes=args.processes,
                          out_dir=args.out_dir, command=command, backend=args.backend,
                          address=args.address, speed=not args.no_speed)

@@ -6,12 +6,15 @@ import math
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from decisiongym.bench import soc
 from decisiongym.bench.soc import comparison_rate, saturation_rate
 from decisiongym.cli import main
 
 
-def test_bench_soc_quick_writes_tables_and_plot(tmp_path: Path) -> None:
+def test_bench_soc_quick_writes_tables_and_plot(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     argv = ["bench", "soc", "--quick", "--seeds", "2", "--no-speed", "--out-dir", str(tmp_path)]
     assert main(argv) == 0
     markdown = (tmp_path / "soc.md").read_text()
@@ -32,6 +35,22 @@ def test_bench_soc_quick_writes_tables_and_plot(tmp_path: Path) -> None:
     # CP-SAT starts from HEFT's schedule, so it can only improve on it, and its bound holds
     assert (dags["cpsat"] <= dags["heft"] + 1e-6).all()
     assert (dags["cpsat_bound"] <= dags["cpsat"] + 1e-6).all()
+
+    # --speed-only keeps the stream and DAG records and replaces the speed table
+    row = {"what": "a measured row", "ours": "1", "peer": "-", "ratio": "-", "target": "-",
+           "met": "-"}
+    monkeypatch.setattr(soc, "measure_speed", lambda: [row])
+    assert main(["bench", "soc", "--speed-only", "--out-dir", str(tmp_path)]) == 0
+    again = (tmp_path / "soc.md").read_text()
+    assert "the records of `decisiongym bench soc --quick --seeds 2 --no-speed --out-dir" in again
+    assert "Written by `decisiongym bench soc --speed-only" in again
+    assert "a measured row" in again
+    assert pd.read_csv(tmp_path / "soc.csv").equals(results)
+
+
+def test_speed_only_needs_a_full_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "soc", "--speed-only", "--out-dir", str(tmp_path)]) == 2
+    assert "no soc.csv, soc_dags.csv, soc.md" in capsys.readouterr().err
 
 
 def test_saturation_rate_is_the_last_sustained_rate() -> None:

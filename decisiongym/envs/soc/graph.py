@@ -101,13 +101,14 @@ class TaskGraph:
                 columns.append(np.full(self.n_tasks, np.inf))
         by_type = np.stack(columns, axis=1)
         table = by_type[:, platform.pe_type]
-        for task in range(self.n_tasks):
-            if not np.any(np.isfinite(table[task])):
-                raise ValueError(
-                    f"application {self.name!r}: no PE of platform {platform.name!r} can run "
-                    f"task {self.task_names[task]!r} (it runs on "
-                    f"{[n for n, c in zip(self.type_names, self.cost[task]) if np.isfinite(c)]})"
-                )
+        runnable = np.isfinite(table).any(axis=1)
+        if not runnable.all():
+            task = int(np.flatnonzero(~runnable)[0])
+            raise ValueError(
+                f"application {self.name!r}: no PE of platform {platform.name!r} can run "
+                f"task {self.task_names[task]!r} (it runs on "
+                f"{[n for n, c in zip(self.type_names, self.cost[task]) if np.isfinite(c)]})"
+            )
         return table
 
 
