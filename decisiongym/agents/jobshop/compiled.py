@@ -2,8 +2,9 @@
 
 A greedy episode on a 100x20 instance asks the network about 1,600 times, one observation at a
 time; in torch each call costs about half a millisecond, mostly the overhead of some fifty small
-operator calls. The same arithmetic written as one compiled loop nest costs a fraction of that,
-and best-of-N runs its rollouts' forward passes in parallel over the cores (``prange``).
+operator calls. The same arithmetic written as one compiled loop nest costs a fraction of that.
+It runs on one core, rollout after rollout (the benchmark's time-matched CP-SAT gets one worker
+to match).
 Training keeps the torch module (it needs gradients); :class:`CompiledNetwork` copies its
 weights, and the tests check that both give the same logits.
 """
