@@ -264,7 +264,9 @@ def run_cell(cell: JobShopCell) -> dict[str, Any]:
         "warm_start_makespan": extra.get("warm_start_makespan"),
         "samples": record.extra.get("samples"),
         "temperature": record.extra.get("temperature"),
-        "checkpoint": record.extra.get("checkpoint", ""),
+        # the file name only: a results file must not carry the paths of the machine it ran on
+        "checkpoint": Path(record.extra["checkpoint"]).name if "checkpoint" in record.extra
+        else "",
     }
 
 

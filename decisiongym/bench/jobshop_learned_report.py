@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -160,7 +159,7 @@ def learned_section(results: pd.DataFrame) -> list[str]:
     samples = format_int(_first(best_of, "samples")) if len(best_of) else "N"
     cpsat = results[results["method"] == "cpsat"]
     budget = format_number(_first(cpsat, "budget_s"), 0)
-    checkpoint = Path(str(_first(greedy, "checkpoint"))).name
+    checkpoint = str(_first(greedy, "checkpoint"))
     about_best_of = (f" *best of {samples}*: {samples} rollouts in one batched pass, the greedy "
                      "one and the others sampled over a spread of temperatures; the shortest "
                      "schedule wins." if len(best_of) else "")

@@ -93,3 +93,9 @@ def test_bench_with_learned_rule_on_ft06(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert "## Learned dispatching rule" in markdown
     assert "best-of-4 below time-matched CP-SAT on " in markdown
     assert "untrained.pt" in markdown
+
+
+def test_records_name_the_checkpoint_file_not_its_path(checkpoint: Path) -> None:
+    cell = jobshop.JobShopCell("ft06", "learned", None, 1.0, 1, 0, 1, str(checkpoint))
+    record = jobshop.run_cell(cell)
+    assert record["checkpoint"] == checkpoint.name

@@ -36,7 +36,7 @@ def record(instance: str, method: str, makespan: float, scheme: str = "", wall_s
             "valid": not math.isnan(makespan), "status": "FEASIBLE", "warm_start": "",
             "warm_start_makespan": None, "samples": samples,
             "temperature": None if samples is None else 0.0,
-            "checkpoint": "" if samples is None else "/somewhere/jobshop_dispatch.pt"}
+            "checkpoint": "" if samples is None else "jobshop_dispatch.pt"}
 
 
 def results() -> pd.DataFrame:

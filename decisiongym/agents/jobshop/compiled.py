@@ -42,8 +42,13 @@ class CompiledNetwork:
     def __init__(self, network: DispatchNetwork) -> None:
         state = {k: v.detach().cpu().numpy().astype(np.float32)
                  for k, v in network.state_dict().items()}
-        weights = []
-        for name in _LAYERS:
+        # the first layer reads [operation features, machine features]: split it once so the
+        # kernel can apply the machine half per machine instead of per operation
+        n_op = len(sim.OP_FEATURES)
+        w_op = state["encoder.op_embed.0.weight"]
+        weights = [np.ascontiguousarray(w_op[:, :n_op]), np.ascontiguousarray(w_op[:, n_op:]),
+                   state["encoder.op_embed.0.bias"]]
+        for name in _LAYERS[1:]:
             weights += [np.ascontiguousarray(state[f"{name}.weight"]),
                         np.ascontiguousarray(state[f"{name}.bias"])]
         weights += [state["encoder.norm.weight"], state["encoder.norm.bias"]]
@@ -93,11 +98,11 @@ def _mlp(x, w1, b1, w2, b2):
 
 @njit(cache=True)
 def _logits(ops, op_machine, machines, jobs, mask,
-            w_op, b_op, w_m1, b_m1, w_m2, b_m2, w_j1, b_j1, w_j2, b_j2,
+            w_op_self, w_op_machine, b_op, w_m1, b_m1, w_m2, b_m2, w_j1, b_j1, w_j2, b_j2,
             w_c1, b_c1, w_c2, b_c2, w_s1, b_s1, w_s2, b_s2, gamma, beta):
     n_jobs, n_ops, n_op_features = ops.shape
     n_machines, n_machine_features = machines.shape
-    op_dim = w_op.shape[0]
+    op_dim = w_op_self.shape[0]
     embed_dim = w_m2.shape[0]
     one = np.float32(1.0)
 
@@ -121,8 +126,6 @@ def _logits(ops, op_machine, machines, jobs, mask,
                 live_machine[i] = op_machine[j, k]
                 live_ready[i] = ops[j, k, _READY]
                 i += 1
-    w_op_self = np.ascontiguousarray(w_op[:, :n_op_features])
-    w_op_machine = np.ascontiguousarray(w_op[:, n_op_features:])
     per_machine = _dense(machines, w_op_machine, b_op, False)
     op = _dense(live_features, w_op_self, np.zeros(op_dim, np.float32), False)
     for i in range(n_live):

@@ -34,7 +34,6 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -42,6 +41,7 @@ import torch
 from decisiongym.agents.jobshop.expert import Demonstration, demonstration_batch, follow_schedule
 from decisiongym.agents.jobshop.inference import rollout
 from decisiongym.agents.jobshop.network import DispatchNetwork, NetworkConfig, to_tensors
+from decisiongym.agents.jobshop.training import TrainingLog, summary_writer, training_metadata
 from decisiongym.agents.jobshop.validation import ValidationSet
 from decisiongym.envs.jobshop.instance import RandomInstanceGenerator
 from decisiongym.envs.jobshop.solution import Schedule
@@ -94,17 +94,6 @@ class CPImitationConfig:
     checkpoint_dir: str | None = None
     log_dir: str | None = None
     out: str | None = None
-
-
-@dataclass
-class TrainingLog:
-    """What a training run did, for tests and the checkpoint's metadata."""
-
-    losses: list[float] = field(default_factory=list)
-    scores: list[tuple[int, float]] = field(default_factory=list)
-    improvements: int = 0
-    cp_seconds: float = 0.0
-    wall_s: float = 0.0
 
 
 def supervised_step(network: DispatchNetwork, optimizer: torch.optim.Optimizer,
@@ -244,28 +233,3 @@ def _draw(buffer: list[Demonstration], count: int, recent: int,
     picks = [newest[i] for i in rng.integers(0, len(newest), size=count - half)]
     picks += [buffer[i] for i in rng.integers(0, len(buffer), size=half)]
     return picks
-
-
-def summary_writer(log_dir: str | None) -> Any:
-    """A TensorBoard writer, or None without a folder."""
-    if log_dir is None:
-        return None
-    from torch.utils.tensorboard import SummaryWriter
-
-    return SummaryWriter(log_dir)
-
-
-def training_metadata(method: str, config: Any, log: TrainingLog,
-                      score: float) -> dict[str, Any]:
-    """Plain values describing how a checkpoint was made (stored inside it)."""
-    values = {key: (list(value) if isinstance(value, tuple) else value)
-              for key, value in asdict(config).items()
-              if key not in ("resume", "checkpoint_dir", "log_dir", "out")}
-    return {
-        "method": method,
-        "config": values,
-        "validation_makespan_over_best_rule": score,
-        "improvements": log.improvements,
-        "wall_s": round(log.wall_s, 1),
-        "torch": str(torch.__version__),
-    }

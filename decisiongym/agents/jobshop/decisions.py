@@ -32,25 +32,20 @@ def next_machines(obs: dict[str, np.ndarray]) -> np.ndarray:
 
 def contested(obs: dict[str, np.ndarray], scheme: str) -> np.ndarray:
     """``(..., J)`` boolean: legal jobs that are real decisions (module docstring)."""
-    return _classify(obs, scheme)[2]
+    return classify(obs, scheme)[2]
 
 
 def free_choice(obs: dict[str, np.ndarray], scheme: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(action, needs_network)`` for one or a batch of observations: the first uncontested
-    legal job where there is one, else the first legal job with ``needs_network`` set."""
-    action, needs, _ = _classify(obs, scheme)
+    """``(action, needs_network)``: see :func:`classify`."""
+    action, needs, _ = classify(obs, scheme)
     return action, needs
 
 
 def classify(obs: dict[str, np.ndarray],
              scheme: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(action, needs_network, contested)`` in one pass (see :func:`free_choice`,
-    :func:`contested`)."""
-    return _classify(obs, scheme)
-
-
-def _classify(obs: dict[str, np.ndarray],
-              scheme: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(action, needs_network, contested)`` for one or a batch of observations, in one
+    pass: the first uncontested legal job where there is one, else the first legal job with
+    ``needs_network`` set; and the legal jobs that are real decisions (module docstring)."""
     mask = obs["action_mask"]
     batch_shape = mask.shape[:-1]
     n_jobs = mask.shape[-1]

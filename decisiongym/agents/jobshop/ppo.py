@@ -22,9 +22,9 @@ from typing import Any
 
 import torch
 
-from decisiongym.agents.jobshop.cp_imitation import TrainingLog, training_metadata
 from decisiongym.agents.jobshop.network import DispatchNetwork, NetworkConfig
 from decisiongym.agents.jobshop.sb3_policy import DispatchActorCriticPolicy
+from decisiongym.agents.jobshop.training import TrainingLog, training_metadata
 from decisiongym.agents.jobshop.validation import ValidationSet
 from decisiongym.envs.jobshop.instance import RandomInstanceGenerator
 

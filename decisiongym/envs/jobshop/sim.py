@@ -309,8 +309,12 @@ def write_job_row(j, static, job_state, op_start, scales, op_obs):
 def write_summaries(scheme, static, job_state, mach_state, scales, job_obs, mach_obs, mask):
     """Refresh the job and machine features and the action mask."""
     time_scale, duration_scale = scales[0], scales[1]
+    # the instance's own job count, not the padded one, so padding leaves the features alone
+    n_jobs = 0
     for j in range(job_state.shape[1]):
         n_ops = job_state[N_OPS, j]
+        if n_ops > 0:
+            n_jobs += 1
         k = job_state[NEXT, j]
         if k >= n_ops:
             job_obs[j, :] = 0.0
@@ -322,11 +326,6 @@ def write_summaries(scheme, static, job_state, mach_state, scales, job_obs, mach
         job_obs[j, 3] = job_state[READY, j] / time_scale
         job_obs[j, 4] = job_state[WORK_LEFT, j] / time_scale
         job_obs[j, 5] = (n_ops - k) / n_ops
-    # the instance's own job count, not the padded one, so padding leaves the features alone
-    n_jobs = 0
-    for j in range(job_state.shape[1]):
-        if job_state[N_OPS, j] > 0:
-            n_jobs += 1
     n_jobs = max(n_jobs, 1)
     for m in range(mach_state.shape[1]):
         mach_obs[m, 0] = mach_state[M_READY, m] / time_scale
