@@ -14,6 +14,7 @@ import pandas as pd
 from decisiongym.bench.bandit_metrics import mean_interval, win_rates
 from decisiongym.bench.bandits import BanditSuite
 from decisiongym.bench.machine import header_lines
+from decisiongym.bench.markdown import markdown_table
 
 BERNOULLI_AGENTS = ("epsilon-greedy", "ucb1", "ts", "linucb")
 GAUSSIAN_AGENTS = ("epsilon-greedy", "ucb1", "ts-gaussian", "linucb")
@@ -251,8 +252,7 @@ def render(results: pd.DataFrame, references: list[dict[str, Any]],
                     row.append(f"{per_round.mean():.2f}" if per_round.notna().any() else "-")
                 row.append(f"{group['decisions_per_s'].mean():,.0f}")
                 body.append(row)
-        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(r) + " |" for r in body]
+        lines += markdown_table(header, body)
         lines.append("")
         lines += _win_rate_matrix(rows)
         if suite == "sor" and references:
