@@ -41,9 +41,13 @@ import torch
 from decisiongym.agents.jobshop.expert import Demonstration, demonstration_batch, follow_schedule
 from decisiongym.agents.jobshop.inference import rollout
 from decisiongym.agents.jobshop.network import DispatchNetwork, NetworkConfig, to_tensors
-from decisiongym.agents.jobshop.training import TrainingLog, summary_writer, training_metadata
+from decisiongym.agents.jobshop.training import (
+    TrainingLog,
+    instance_generator,
+    summary_writer,
+    training_metadata,
+)
 from decisiongym.agents.jobshop.validation import ValidationSet
-from decisiongym.envs.jobshop.instance import RandomInstanceGenerator
 from decisiongym.envs.jobshop.solution import Schedule
 
 
@@ -147,8 +151,7 @@ def _train(
     t0 = time.perf_counter()
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    generator = RandomInstanceGenerator(
-        (config.min_size[0], config.max_size[0]), (config.min_size[1], config.max_size[1]))
+    generator = instance_generator(config.min_size, config.max_size)
     shape = config.max_size
     validation = ValidationSet.draw(generator, config.eval_instances, config.seed + 1,
                                     config.scheme)

@@ -87,7 +87,6 @@ def rollout(
                            copy=False)
     obs, _ = env.reset(seed=seed)
     actions = np.zeros(samples, dtype=np.int64)
-    makespans = np.zeros(samples, dtype=np.int64)
     scheme = network.config.scheme
     sampling = bool((temps > 0).any())
     with threadpool_limits(1):
@@ -109,7 +108,7 @@ def rollout(
             obs, _, terminated, _, info = env.step(actions)
     if not terminated.all():
         raise RuntimeError("rollouts did not finish in n_operations steps")
-    makespans[:] = info["makespan"]
+    makespans = np.asarray(info["makespan"], dtype=np.int64)
     best = int(np.argmin(makespans))  # the lowest index wins ties: greedy when it is best
     schedule = Schedule(instance, env.schedule(best).start.copy())
     return RolloutResult(schedule, int(makespans[best]), makespans, float(temps[best]),

@@ -24,9 +24,8 @@ import torch
 
 from decisiongym.agents.jobshop.network import DispatchNetwork, NetworkConfig
 from decisiongym.agents.jobshop.sb3_policy import DispatchActorCriticPolicy
-from decisiongym.agents.jobshop.training import TrainingLog, training_metadata
+from decisiongym.agents.jobshop.training import TrainingLog, instance_generator, training_metadata
 from decisiongym.agents.jobshop.validation import ValidationSet
-from decisiongym.envs.jobshop.instance import RandomInstanceGenerator
 
 
 @dataclass
@@ -86,8 +85,7 @@ def make_vec_env(config: PPOConfig) -> Any:
 
     from decisiongym.envs.jobshop.env import JobShopEnv
 
-    generator = RandomInstanceGenerator(
-        (config.min_size[0], config.max_size[0]), (config.min_size[1], config.max_size[1]))
+    generator = instance_generator(config.min_size, config.max_size)
 
     def make() -> JobShopEnv:
         return JobShopEnv(generator, scheme=config.scheme, reward="lb-decrease",
@@ -123,8 +121,7 @@ def _train(
 
     t0 = time.perf_counter()
     torch.manual_seed(cfg.seed)
-    generator = RandomInstanceGenerator(
-        (cfg.min_size[0], cfg.max_size[0]), (cfg.min_size[1], cfg.max_size[1]))
+    generator = instance_generator(cfg.min_size, cfg.max_size)
     validation = ValidationSet.draw(generator, cfg.eval_instances, cfg.seed + 1,
                                     cfg.scheme)
     envs = make_vec_env(cfg)

@@ -8,6 +8,8 @@ from typing import Any
 
 import torch
 
+from decisiongym.envs.jobshop.instance import RandomInstanceGenerator
+
 
 @dataclass
 class TrainingLog:
@@ -43,3 +45,9 @@ def training_metadata(method: str, config: Any, log: TrainingLog,
         "wall_s": round(log.wall_s, 1),
         "torch": str(torch.__version__),
     }
+
+
+def instance_generator(min_size: tuple[int, int],
+                       max_size: tuple[int, int]) -> RandomInstanceGenerator:
+    """Random Taillard-style instances from ``min_size`` to ``max_size`` ``(jobs, machines)``."""
+    return RandomInstanceGenerator((min_size[0], max_size[0]), (min_size[1], max_size[1]))
