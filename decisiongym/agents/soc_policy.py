@@ -39,6 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from decisiongym.agents.threads import single_torch_thread
 from decisiongym.envs.soc.env import US_PER_MS, AppTables, SoCSchedulingEnv
 from decisiongym.envs.soc.metrics import SimulationResult
 from decisiongym.envs.soc.platform import Platform
@@ -288,6 +289,7 @@ def run_policy(policy: SoCPolicy, simulator: SoCSimulator, max_ready: int = 32,
                max_jobs_in_system: int = 8, name: str = "learned") -> SimulationResult:
     """Schedule a simulator's whole workload: at each decision point the policy orders the
     ready tasks one at a time, each to its earliest-finish PE (the env's ``mode="task"``).
+    Torch runs on one thread meanwhile (:mod:`decisiongym.agents.threads`).
 
     :param policy: the order policy (its greedy choice is used).
     :param simulator: the stream to schedule; it is reset first.
@@ -300,8 +302,9 @@ def run_policy(policy: SoCPolicy, simulator: SoCSimulator, max_ready: int = 32,
                               max_ready=max_ready, max_jobs_in_system=max_jobs_in_system)
     done = env.attach(simulator)
     obs = env.observation()
-    while not done:
-        obs, _, done, _, _ = env.step(policy.act(obs))
+    with single_torch_thread():
+        while not done:
+            obs, _, done, _, _ = env.step(policy.act(obs))
     return simulator.result(name)
 
 

@@ -58,6 +58,7 @@ from decisiongym.agents.soc_policy import (
     SoCPolicy,
     mlp,
 )
+from decisiongym.agents.threads import single_torch_thread
 from decisiongym.envs.soc.env import SoCSchedulingEnv
 
 
@@ -361,13 +362,8 @@ def train(config: TrainConfig | None = None, progress: bool = True) -> SoCPolicy
     from rich.progress import Progress
 
     config = config or TrainConfig()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with Progress(disable=not progress, transient=False) as bar:
-            return _train(config, bar)
-    finally:
-        torch.set_num_threads(threads)
+    with single_torch_thread(), Progress(disable=not progress, transient=False) as bar:
+        return _train(config, bar)
 
 
 def _train(config: TrainConfig, bar: Any) -> SoCPolicy:

@@ -24,6 +24,13 @@ def test_bench_soc_quick_writes_tables_and_plot(tmp_path: Path,
     assert (tmp_path / "soc_latency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     results = pd.read_csv(tmp_path / "soc.csv")
+    if soc.learned_unavailable() is None:
+        # the agent runs on the whole grid, every noise level and rate, like the heuristics
+        learned = results[results["scheduler"] == "learned"]
+        etf_cells = results[results["scheduler"] == "etf"]
+        assert len(learned) == len(etf_cells)
+        assert set(learned["sigma"]) == set(soc.SIGMAS)
+        assert "at every swept rate" in markdown
     etf = results[results["scheduler"] == "etf"].groupby("rate")["latency_mean_us"].mean()
     assert len(etf) >= 3
     # queueing: more load never makes the average job faster, and overload makes it far slower

@@ -48,6 +48,7 @@ from decisiongym.agents.jobshop.training import (
     training_metadata,
 )
 from decisiongym.agents.jobshop.validation import ValidationSet
+from decisiongym.agents.threads import single_torch_thread
 from decisiongym.envs.jobshop.solution import Schedule
 
 
@@ -133,14 +134,9 @@ def train_cp_imitation(
     :param on_iteration: called after each iteration with its index and statistics (the
         command line's progress bar).
     """
-    threads = torch.get_num_threads()
-    # one thread: the result then does not depend on the core count (and the run leaves a
-    # core to CP-SAT's search and the simulator)
-    torch.set_num_threads(1)
-    try:
+    # one thread also leaves a core to CP-SAT's search and the simulator
+    with single_torch_thread():
         return _train(config or CPImitationConfig(), on_iteration)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _train(

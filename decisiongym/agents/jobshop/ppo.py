@@ -26,6 +26,7 @@ from decisiongym.agents.jobshop.network import DispatchNetwork, NetworkConfig
 from decisiongym.agents.jobshop.sb3_policy import DispatchActorCriticPolicy
 from decisiongym.agents.jobshop.training import TrainingLog, instance_generator, training_metadata
 from decisiongym.agents.jobshop.validation import ValidationSet
+from decisiongym.agents.threads import single_torch_thread
 
 
 @dataclass
@@ -104,12 +105,8 @@ def train_ppo(
     :param config: hyper-parameters.
     :param on_progress: called with ``(timesteps so far, statistics)`` after every rollout.
     """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # results independent of the core count
-    try:
+    with single_torch_thread():
         return _train(config or PPOConfig(), on_progress)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _train(
