@@ -28,6 +28,7 @@ import pandas as pd
 
 from decisiongym.bench.bandit_metrics import mean_interval
 from decisiongym.bench.machine import header_lines
+from decisiongym.bench.markdown import markdown_table
 
 HEURISTICS = ("met", "etf", "eft", "stf", "heft-rt", "random", "round-robin")
 LEARNED = "learned"
@@ -479,17 +480,16 @@ def _cell(values: pd.Series, fmt: str) -> str:
 def _stream_tables(results: pd.DataFrame) -> list[str]:
     lines = []
     for sigma in sorted(results["sigma"].unique()):
-        lines += [f"### Noise sigma {sigma:g}", "",
-                  "| scheduler | rate (jobs/ms) | seeds | latency mean (µs) | latency p95 (µs) | "
-                  "throughput (jobs/ms) | energy (J) | CPU s per run |",
-                  "|---|---|---|---|---|---|---|---|"]
         rows = results[results["sigma"] == sigma]
-        for scheduler in dict.fromkeys(rows["scheduler"]):
-            for rate, g in rows[rows["scheduler"] == scheduler].groupby("rate"):
-                lines.append(
-                    f"| {scheduler} | {rate:g} | {len(g)} | {_cell(g['latency_mean_us'], '.0f')} "
-                    f"| {_cell(g['latency_p95_us'], '.0f')} | {_cell(g['throughput'], '.2f')} "
-                    f"| {_cell(g['energy_j'], '.4f')} | {g['cpu_s'].mean():.3f} |")
+        table = [[scheduler, f"{rate:g}", str(len(g)), _cell(g["latency_mean_us"], ".0f"),
+                  _cell(g["latency_p95_us"], ".0f"), _cell(g["throughput"], ".2f"),
+                  _cell(g["energy_j"], ".4f"), f"{g['cpu_s'].mean():.3f}"]
+                 for scheduler in dict.fromkeys(rows["scheduler"])
+                 for rate, g in rows[rows["scheduler"] == scheduler].groupby("rate")]
+        lines += [f"### Noise sigma {sigma:g}", ""]
+        lines += markdown_table(["scheduler", "rate (jobs/ms)", "seeds", "latency mean (µs)",
+                                 "latency p95 (µs)", "throughput (jobs/ms)", "energy (J)",
+                                 "CPU s per run"], table)
         lines.append("")
     return lines
 
@@ -528,16 +528,17 @@ def _agent_section(results: pd.DataFrame, saturation: dict[tuple[str, float], fl
             f"rate, sigma {SIGMAS[-1]:g}) is not evaluated.", ""]
     lines += [f"Relative mean latency `learned / reference - 1` (negative: the agent is "
               f"faster), paired by seed, mean ± 95 % interval, at {LOAD_SHARE:.0%} of the "
-              f"reference's saturation rate (the highest swept rate at or below it).", "",
-              "| sigma | reference | its saturation (jobs/ms) | rate compared | pairs | "
-              "relative latency |", "|---|---|---|---|---|---|"]
+              f"reference's saturation rate (the highest swept rate at or below it).", ""]
+    table = []
     for sigma in SIGMAS:
         for reference in ("heft-rt", "etf"):
             sat = saturation.get((reference, sigma), float("nan"))
             rate = comparison_rate(rates, sat) if np.isfinite(sat) else float("nan")
             mean, half, n = relative_latency(results, LEARNED, reference, rate, sigma)
-            rel = "-" if n == 0 else f"{mean:+.1%} ± {half:.1%}"
-            lines.append(f"| {sigma:g} | {reference} | {sat:g} | {rate:g} | {n} | {rel} |")
+            table.append([f"{sigma:g}", reference, f"{sat:g}", f"{rate:g}", str(n),
+                          _relative(mean, half, n)])
+    lines += markdown_table(["sigma", "reference", "its saturation (jobs/ms)", "rate compared",
+                             "pairs", "relative latency"], table)
     lines.append("")
     sigma = SIGMAS[-1]
     best = best_heuristic(saturation, sigma, results, rates)
@@ -550,10 +551,12 @@ def _agent_section(results: pd.DataFrame, saturation: dict[tuple[str, float], fl
     mean, half, n = relative_latency(results, LEARNED, best, rate, sigma)
     reached = n > 0 and mean <= -GOAL_GAIN
     verdict = ("**reached**" if reached else "**not reached**")
-    lines += [goal, "", "| best heuristic (highest saturation) | saturation (jobs/ms) | "
-              "rate compared | pairs | relative latency | goal |", "|---|---|---|---|---|---|",
-              f"| {best} | {sat:g} | {rate:g} | {n} | "
-              f"{'-' if n == 0 else f'{mean:+.1%} ± {half:.1%}'} | {verdict} |", ""]
+    lines += [goal, ""]
+    lines += markdown_table(["best heuristic (highest saturation)", "saturation (jobs/ms)",
+                             "rate compared", "pairs", "relative latency", "goal"],
+                            [[best, f"{sat:g}", f"{rate:g}", str(n), _relative(mean, half, n),
+                              verdict]])
+    lines.append("")
     if not reached:
         lines += [f"The learned scheduler does **not** reach the goal: its mean latency is not "
                   f"{GOAL_GAIN:.0%} below {best}'s at {rate:g} jobs/ms and sigma {sigma:g}.", ""]
@@ -562,33 +565,34 @@ def _agent_section(results: pd.DataFrame, saturation: dict[tuple[str, float], fl
 
 def _by_rate_table(results: pd.DataFrame, reference: str, rates: Sequence[float]) -> list[str]:
     """``learned / reference - 1`` at every swept rate and noise level, paired by seed."""
-    lines = [f"Relative mean latency against {reference} at every swept rate (paired by seed, "
-             "mean ± 95 % interval):", "",
-             "| rate (jobs/ms) | " + " | ".join(f"sigma {x:g}" for x in SIGMAS) + " |",
-             "|---|" + "---|" * len(SIGMAS)]
-    for rate in rates:
-        cells = []
-        for sigma in SIGMAS:
-            mean, half, n = relative_latency(results, LEARNED, reference, rate, sigma)
-            cells.append("-" if n == 0 else f"{mean:+.1%} ± {half:.1%}")
-        lines.append(f"| {rate:g} | " + " | ".join(cells) + " |")
-    return lines + [""]
+    table = [[f"{rate:g}"] + [_relative(*relative_latency(results, LEARNED, reference, rate,
+                                                          sigma)) for sigma in SIGMAS]
+             for rate in rates]
+    return [f"Relative mean latency against {reference} at every swept rate (paired by seed, "
+            "mean ± 95 % interval):", ""] + markdown_table(
+        ["rate (jobs/ms)"] + [f"sigma {x:g}" for x in SIGMAS], table) + [""]
+
+
+def _relative(mean: float, half: float, pairs: int) -> str:
+    """A relative latency cell: ``-`` without pairs."""
+    return "-" if pairs == 0 else f"{mean:+.1%} ± {half:.1%}"
 
 
 def _dag_section(dags: pd.DataFrame) -> list[str]:
     lines = ["## Single DAGs: list schedulers against CP-SAT", "",
              "Random layered DAGs (`RandomDAGGenerator`, 10-12 tasks, CCR 1) on random platforms "
              "of 3 or 4 PEs (3 types); CP-SAT with one worker, seed 0, warm-started from HEFT. "
-             "Makespans in µs; *gap* is HEFT over the CP-SAT bound.", "",
-             "| DAG | tasks | edges | PEs | HEFT | PEFT | CPOP | CP-SAT | bound | status | "
-             "HEFT gap | CP-SAT s |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "Makespans in µs; *gap* is HEFT over the CP-SAT bound.", ""]
+    table = []
     for _, row in dags.iterrows():
         gap = row["heft"] / row["cpsat_bound"] - 1 if row["cpsat_bound"] > 0 else float("nan")
         cpsat = "-" if pd.isna(row["cpsat"]) else f"{row['cpsat']:.1f}"
-        lines.append(f"| {row['dag']} | {row['n_tasks']} | {row['n_edges']} | {row['n_pes']} | "
-                     f"{row['heft']:.1f} | {row['peft']:.1f} | {row['cpop']:.1f} | {cpsat} | "
-                     f"{row['cpsat_bound']:.1f} | {row['cpsat_status']} | {gap:.1%} | "
-                     f"{row['cpsat_wall_s']:.2f} |")
+        table.append([str(row["dag"]), str(row["n_tasks"]), str(row["n_edges"]),
+                      str(row["n_pes"]), f"{row['heft']:.1f}", f"{row['peft']:.1f}",
+                      f"{row['cpop']:.1f}", cpsat, f"{row['cpsat_bound']:.1f}",
+                      str(row["cpsat_status"]), f"{gap:.1%}", f"{row['cpsat_wall_s']:.2f}"])
+    lines += markdown_table(["DAG", "tasks", "edges", "PEs", "HEFT", "PEFT", "CPOP", "CP-SAT",
+                             "bound", "status", "HEFT gap", "CP-SAT s"], table)
     if not dags.empty:
         bound = dags["cpsat_bound"]
         lines += ["", "Mean ratio to the CP-SAT bound: " + ", ".join(
@@ -619,15 +623,12 @@ def render(results: pd.DataFrame, dags: pd.DataFrame, speed: list[dict[str, Any]
         f"{THROUGHPUT_SHARE:.0%} of the realised arrival rate of the measured jobs and the mean "
         f"latency at most {LATENCY_FACTOR:g}x the "
         f"latency at the lowest swept rate.", ""]
-    lines += ["## Saturation rate (jobs/ms)", "",
-              "| scheduler | " + " | ".join(f"sigma {s:g}" for s in SIGMAS) + " |",
-              "|---|" + "---|" * len(SIGMAS)]
-    for scheduler in dict.fromkeys(results["scheduler"]):
-        cells = []
-        for sigma in SIGMAS:
-            value = saturation.get((scheduler, sigma), float("nan"))
-            cells.append("-" if not np.isfinite(value) else f"{value:g}")
-        lines.append(f"| {scheduler} | " + " | ".join(cells) + " |")
+    table = [[scheduler] + ["-" if not np.isfinite(value) else f"{value:g}"
+                            for value in (saturation.get((scheduler, sigma), float("nan"))
+                                          for sigma in SIGMAS)]
+             for scheduler in dict.fromkeys(results["scheduler"])]
+    lines += ["## Saturation rate (jobs/ms)", ""]
+    lines += markdown_table(["scheduler"] + [f"sigma {s:g}" for s in SIGMAS], table)
     lines.append("")
     lines += _agent_section(results, saturation, rates, setup.get("learned_missing"))
     lines += ["## Latency, throughput and energy against injection rate", ""]
@@ -636,10 +637,8 @@ def render(results: pd.DataFrame, dags: pd.DataFrame, speed: list[dict[str, Any]
     lines += _stream_tables(results)
     lines += _dag_section(dags)
     if speed:
-        lines += ["## Speed, side by side in one run", "",
-                  "| what | ours | peer | ratio | target | met |", "|---|---|---|---|---|---|"]
-        for rec in speed:
-            lines.append(f"| {rec['what']} | {rec['ours']} | {rec['peer']} | {rec['ratio']} | "
-                         f"{rec['target']} | {rec['met']} |")
+        columns = ["what", "ours", "peer", "ratio", "target", "met"]
+        lines += ["## Speed, side by side in one run", ""]
+        lines += markdown_table(columns, [[str(rec[c]) for c in columns] for rec in speed])
         lines.append("")
     return "\n".join(lines)
