@@ -123,7 +123,8 @@ class JobShopInstance:
     """An immutable job-shop instance.
 
     :param machines: machine of each operation, shape (n_jobs, n_ops), ids from 0.
-    :param durations: processing time of each operation, same shape, all > 0.
+    :param durations: processing time of each operation, same shape, all >= 0 and not all 0
+        (OR-Library's orb07 has an operation of length 0).
     :param name: instance name.
     :param n_machines: number of machines; 0 infers ``machines.max() + 1``.
     :param lower_bound: best known lower bound on the optimal makespan, if any.
@@ -147,15 +148,17 @@ class JobShopInstance:
                 f"machines and durations must have the same shape, found {machines.shape} "
                 f"and {durations.shape}"
             )
-        bad = np.argwhere((durations <= 0) | (durations >= _MAX_VALUE))
+        bad = np.argwhere((durations < 0) | (durations >= _MAX_VALUE))
         if bad.size:
             j, o = (int(i) for i in bad[0])
             raise InstanceFormatError(
-                f"durations must be > 0, found {durations[j, o]} for job {j}, operation {o}"
-                if durations[j, o] <= 0
+                f"durations must be >= 0, found {durations[j, o]} for job {j}, operation {o}"
+                if durations[j, o] < 0
                 else f"durations must be < 2**62, found {durations[j, o]} for job {j}, "
                 f"operation {o}"
             )
+        if durations.size and not durations.any():
+            raise InstanceFormatError("durations are all 0: the instance has no work to schedule")
         if isinstance(self.n_machines, bool) or not isinstance(self.n_machines, (int, np.integer)):
             raise InstanceFormatError(f"n_machines must be an integer, found {self.n_machines!r}")
         n_machines = int(self.n_machines)
@@ -398,9 +401,10 @@ def parse_orlib(text: str, source: str = "<string>", name: str | None = None) ->
                     f"operation {op}",
                     number,
                 )
-            if duration <= 0:
+            if duration < 0:
                 raise lines.error(
-                    f"duration must be > 0, found {duration} for job {job}, operation {op}", number
+                    f"duration must be >= 0, found {duration} for job {job}, operation {op}",
+                    number,
                 )
             if duration >= _MAX_VALUE:
                 raise lines.error(
@@ -552,10 +556,10 @@ def parse_taillard(text: str, source: str = "<string>", name: str | None = None)
     for job in range(n_jobs):
         for op in range(n_machines):
             duration = int(durations[job, op])
-            if duration <= 0 or duration >= _MAX_VALUE:
+            if duration < 0 or duration >= _MAX_VALUE:
                 raise lines.error(
-                    f"duration must be > 0, found {duration} for job {job}, operation {op}"
-                    if duration <= 0
+                    f"duration must be >= 0, found {duration} for job {job}, operation {op}"
+                    if duration < 0
                     else f"duration must be < 2**62, found {duration} for job {job}, "
                     f"operation {op}",
                     duration_lines[job],

@@ -54,6 +54,7 @@ RULES: dict[str, int] = {
     "fdd-mwkr": FDD_MWKR,
     "random": RANDOM,
 }
+_LAST_IN_LINE = 1e300
 
 OP_FEATURES = (
     "duration",
@@ -161,7 +162,10 @@ def legal_mask(scheme, static, job_state, mach_state, mask):
         if scheme == NON_DELAY:
             legal = start == best
         else:
-            legal = static[MACHINE, j, job_state[NEXT, j]] == machine and start < best
+            # the operation that completes first is in its own conflict set even when it lasts
+            # 0 (its start is then not before its completion)
+            legal = static[MACHINE, j, job_state[NEXT, j]] == machine and (
+                start < best or j == best_job)
         if legal:
             mask[j] = 1
             count += 1
@@ -248,7 +252,9 @@ def rule_choice(rule, static, job_state, mask):
             done = 0
             for i in range(k + 1):
                 done += static[DURATION, j, i]
-            key = done / work_left
+            # a job whose remaining operations all last 0 has an infinite ratio: last in line,
+            # yet still chosen when it is the only legal job
+            key = done / work_left if work_left > 0 else _LAST_IN_LINE
         else:
             key = 0.0
         if key < best_key:

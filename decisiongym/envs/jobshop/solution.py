@@ -117,7 +117,8 @@ def validate(
             )
     for m in range(instance.n_machines):
         jobs, ops = np.nonzero(instance.machines == m)
-        order = np.argsort(start[jobs, ops], kind="stable")
+        # by start, then end: an operation of length 0 may share its start with the next
+        order = np.lexsort((end[jobs, ops], start[jobs, ops]))
         jobs, ops = jobs[order], ops[order]
         s, e = start[jobs, ops], end[jobs, ops]
         clash = np.nonzero(e[:-1] > s[1:])[0]

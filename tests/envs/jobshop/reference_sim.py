@@ -7,6 +7,7 @@ follow the documentation rather than each other. Clarity wins over speed through
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -84,9 +85,11 @@ class ReferenceSim:
             first = min(jobs, key=lambda j: self.append_start(j) + self.next_operation(j)[1])
             completion = self.append_start(first) + self.next_operation(first)[1]
             machine = self.next_operation(first)[0]
+            # ``first`` conflicts with itself even when it lasts 0 (then it starts at completion)
             return [
                 j for j in jobs
-                if self.next_operation(j)[0] == machine and self.append_start(j) < completion
+                if self.next_operation(j)[0] == machine
+                and (self.append_start(j) < completion or j == first)
             ]
         raise ValueError(f"unknown scheme {scheme!r}")
 
@@ -125,7 +128,7 @@ class ReferenceSim:
         self.job_ready[job] = start + duration
         return start
 
-    def rule_key(self, rule: str, job: int) -> Fraction:
+    def rule_key(self, rule: str, job: int) -> Fraction | float:
         """Priority of a job under a rule; the smallest wins."""
         k = self.next_op[job]
         _, duration = self.next_operation(job)
@@ -143,7 +146,9 @@ class ReferenceSim:
             return Fraction(self.job_ready[job])
         if rule == "fdd-mwkr":
             flow_due = sum(d for _, d in self.routes[job][: k + 1])
-            return Fraction(flow_due, self.work_left(job))
+            work_left = self.work_left(job)
+            # nothing left to do: an infinite ratio, last in line
+            return Fraction(flow_due, work_left) if work_left else math.inf
         raise ValueError(f"unknown deterministic rule {rule!r}")
 
     def run_rule(self, rule: str) -> int:

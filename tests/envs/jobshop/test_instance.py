@@ -287,14 +287,14 @@ ORLIB_BAD = [
         "expected 6 integers (3 machine/duration pairs) for job 1, found 8",
     ),
     (
-        "2 3\n0 5 1 6 2 7\n\n2 1 0 0 1 3\n",
+        "2 3\n0 5 1 6 2 7\n\n2 1 0 -1 1 3\n",
         4,
-        "duration must be > 0, found 0 for job 1, operation 1",
+        "duration must be >= 0, found -1 for job 1, operation 1",
     ),
     (
         "2 3\n0 5 1 -6 2 7\n2 1 0 2 1 3\n",
         2,
-        "duration must be > 0, found -6 for job 0, operation 1",
+        "duration must be >= 0, found -6 for job 0, operation 1",
     ),
     ("2 3\n0 5 1 6 2 7\n2 1 3 2 1 3\n", 3, "machine 3 out of range 0..2 for job 1, operation 1"),
     ("2 3\n0 5 1 6 -1 7\n2 1 0 2 1 3\n", 2, "machine -1 out of range 0..2 for job 0, operation 2"),
@@ -336,9 +336,9 @@ TAILLARD_BAD = [
         "expected 3 durations for job 1, found 2",
     ),
     (
-        "2 3\nTimes\n5 6 7\n1 0 3\nMachines\n1 2 3\n3 1 2\n",
+        "2 3\nTimes\n5 6 7\n1 -2 3\nMachines\n1 2 3\n3 1 2\n",
         4,
-        "duration must be > 0, found 0 for job 1, operation 1",
+        "duration must be >= 0, found -2 for job 1, operation 1",
     ),
     (
         "2 3\nTimes\n5 6 7\n1 2 3\nMachines\n1 2 3\n3 0 2\n",
@@ -582,8 +582,12 @@ def test_instance_basics() -> None:
         ({"machines": [0, 1], "durations": [1, 2]}, "2-D"),
         ({"machines": np.zeros((0, 3)), "durations": np.zeros((0, 3))}, "at least 1 job"),
         (
-            {"machines": [[0, 1], [1, 0]], "durations": [[1, 2], [3, 0]]},
-            "durations must be > 0, found 0 for job 1, operation 1",
+            {"machines": [[0, 1], [1, 0]], "durations": [[1, 2], [3, -1]]},
+            "durations must be >= 0, found -1 for job 1, operation 1",
+        ),
+        (
+            {"machines": [[0, 1], [1, 0]], "durations": [[0, 0], [0, 0]]},
+            "durations are all 0",
         ),
         (
             {"machines": [[0, 1], [1, 7]], "durations": [[1, 2], [3, 4]], "n_machines": 2},

@@ -31,14 +31,19 @@ def instances(draw: st.DrawFn, repeats: bool | None = None) -> JobShopInstance:
         n_ops = n_machines
         route = st.permutations(range(n_machines))
     machines = draw(st.lists(route, min_size=n_jobs, max_size=n_jobs))
-    durations = draw(
+    # operations of length 0 are drawn often (OR-Library's orb07 has one): they sit on the
+    # edges of the schemes (a conflict set's own operation, a ratio over no work left)
+    duration = st.integers(1, 30) | st.just(0)
+    durations = np.array(draw(
         st.lists(
-            st.lists(st.integers(1, 30), min_size=n_ops, max_size=n_ops),
+            st.lists(duration, min_size=n_ops, max_size=n_ops),
             min_size=n_jobs,
             max_size=n_jobs,
         )
-    )
-    return JobShopInstance(np.array(machines), np.array(durations), n_machines=n_machines)
+    ))
+    if not durations.any():
+        durations[0, 0] = 1  # an instance needs some work
+    return JobShopInstance(np.array(machines), durations, n_machines=n_machines)
 
 
 def releases(n_jobs: int) -> st.SearchStrategy[list[int] | None]:
