@@ -24,7 +24,8 @@ The shipped weights (``decisiongym/data/soc_policy.pt``) come from
 :func:`decisiongym.agents.soc_training.train` with its default
 :class:`~decisiongym.agents.soc_training.TrainConfig`; ``decisiongym train soc`` reruns it.
 :func:`learned_scheduler` / :func:`simulate_learned` run the policy as an online scheduler of
-:mod:`decisiongym.baselines.online`'s kind (the ``learned`` scheduler).
+:mod:`decisiongym.baselines.online`'s kind (the ``learned`` scheduler), through its compiled
+copy (:mod:`decisiongym.agents.soc_compiled`: the same choices, about 15x faster).
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from decisiongym.agents.threads import single_torch_thread
-from decisiongym.envs.soc.env import US_PER_MS, AppTables, SoCSchedulingEnv
+from decisiongym.agents.soc_compiled import CompiledSoCPolicy
+from decisiongym.envs.soc.env import TASK_FEATURES, US_PER_MS, AppTables, SoCSchedulingEnv
 from decisiongym.envs.soc.metrics import SimulationResult
 from decisiongym.envs.soc.platform import Platform
 from decisiongym.envs.soc.sim import SoCSimulator
@@ -49,7 +50,7 @@ from decisiongym.envs.soc.workload import Workload
 SHIPPED_CHECKPOINT = "soc_policy.pt"
 """File name of the trained weights under ``decisiongym/data``."""
 
-N_BASE_TASK_FEATURES = 7
+N_BASE_TASK_FEATURES = len(TASK_FEATURES)
 """Columns of the observation's ``tasks`` before the per-PE-type costs."""
 N_SLOT_FEATURES = N_BASE_TASK_FEATURES + 7
 """Columns of :func:`slot_features`."""
@@ -285,11 +286,13 @@ class _SimulatorDrivenEnv(SoCSchedulingEnv):
         return done
 
 
-def run_policy(policy: SoCPolicy, simulator: SoCSimulator, max_ready: int = 32,
-               max_jobs_in_system: int = 8, name: str = "learned") -> SimulationResult:
+def run_policy(policy: SoCPolicy | CompiledSoCPolicy, simulator: SoCSimulator,
+               max_ready: int = 32, max_jobs_in_system: int = 8,
+               name: str = "learned") -> SimulationResult:
     """Schedule a simulator's whole workload: at each decision point the policy orders the
     ready tasks one at a time, each to its earliest-finish PE (the env's ``mode="task"``).
-    Torch runs on one thread meanwhile (:mod:`decisiongym.agents.threads`).
+    The greedy choices are computed by the compiled copy of the policy
+    (:mod:`decisiongym.agents.soc_compiled`), which chooses as the torch module does.
 
     :param policy: the order policy (its greedy choice is used).
     :param simulator: the stream to schedule; it is reset first.
@@ -300,11 +303,11 @@ def run_policy(policy: SoCPolicy, simulator: SoCSimulator, max_ready: int = 32,
     env = _SimulatorDrivenEnv(platform=simulator.platform,
                               mix=list(simulator.workload.applications), mode="task",
                               max_ready=max_ready, max_jobs_in_system=max_jobs_in_system)
+    chooser = policy if isinstance(policy, CompiledSoCPolicy) else CompiledSoCPolicy(policy)
     done = env.attach(simulator)
     obs = env.observation()
-    with single_torch_thread():
-        while not done:
-            obs, _, done, _, _ = env.step(policy.act(obs))
+    while not done:
+        obs, _, done, _, _ = env.step(chooser.act(obs))
     return simulator.result(name)
 
 
@@ -316,7 +319,7 @@ def learned_scheduler(
 
     :param checkpoint: a file written by :meth:`SoCPolicy.save`; ``None`` for the shipped one.
     """
-    policy = SoCPolicy.load(checkpoint)
+    policy = CompiledSoCPolicy(SoCPolicy.load(checkpoint))
 
     def schedule(simulator: SoCSimulator) -> SimulationResult:
         return run_policy(policy, simulator)

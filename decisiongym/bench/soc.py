@@ -260,6 +260,8 @@ def measure_speed(seconds: float = 2.0) -> list[dict[str, Any]]:
     rows = [_simulator_speed()]
     rows += _env_speed(seconds)
     rows += _heft_speed()
+    if learned_unavailable() is None:
+        rows.append(_learned_speed())
     return rows
 
 
@@ -281,6 +283,45 @@ def _simulator_speed(n_jobs: int = 20_000) -> dict[str, Any]:
             "ours": f"{ours:,.0f}", "peer": f"{DS3_JOBS_PER_CPU_S} (DS3, quoted: {DS3_SOURCE})",
             "ratio": f"{ratio:,.0f}x", "target": f">= {SPEED_TARGET_FACTOR:,.0f}x",
             "met": "yes" if ratio >= SPEED_TARGET_FACTOR else "no"}
+
+
+def _learned_speed(rate: float = 20.0, n_jobs: int = 300) -> dict[str, Any]:
+    """The learned scheduler's greedy choices per second on one stream: its compiled copy
+    against the torch module on one thread, over the same observations."""
+    from decisiongym.agents.soc_compiled import CompiledSoCPolicy
+    from decisiongym.agents.soc_policy import SoCPolicy
+    from decisiongym.agents.threads import single_torch_thread
+    from decisiongym.envs.soc.env import SoCSchedulingEnv
+    from decisiongym.envs.soc.workload import ds3_workload
+
+    policy = SoCPolicy.load()
+    workload = ds3_workload(rate, n_jobs, np.random.default_rng(0), noise="gaussian", sigma=0.3)
+    env = SoCSchedulingEnv(mix=list(workload.applications), mode="task")
+    obs, _ = env.reset(options={"workload": workload})
+    observations = []
+    done = False
+    while not done:
+        if obs["action_mask"].sum() > 1:  # a lone occupied slot asks no network
+            observations.append({key: value.copy() for key, value in obs.items()})
+        obs, _, done, _, _ = env.step(policy.act(obs))
+    env.close()
+    compiled = CompiledSoCPolicy(policy)
+    compiled.act(observations[0])  # the first call loads the kernels from numba's cache
+    compiled = CompiledSoCPolicy(policy)  # and an empty embedding cache for the timed run
+    t0 = time.perf_counter()
+    for o in observations:
+        compiled.act(o)
+    ours = len(observations) / (time.perf_counter() - t0)
+    with single_torch_thread():
+        t0 = time.perf_counter()
+        for o in observations:
+            policy.act(o)
+        peer = len(observations) / (time.perf_counter() - t0)
+    return {"what": f"learned scheduler, the {len(observations):,} greedy choices between two "
+                    f"or more ready tasks of a {n_jobs}-job stream, DS3 mix at {rate:g} jobs/ms, "
+                    "sigma 0.3 (choices per second)",
+            "ours": f"{ours:,.0f}", "peer": f"{peer:,.0f} (the torch module, one thread)",
+            "ratio": f"{ours / peer:.1f}x", "target": "-", "met": "-"}
 
 
 def _env_speed(seconds: float) -> list[dict[str, Any]]:

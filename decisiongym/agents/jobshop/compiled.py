@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from decisiongym.agents.jobshop.network import DispatchNetwork
+from decisiongym.agents.kernels import dense, mlp
 from decisiongym.envs.jobshop import sim
 
 _VALID = sim.OP_FEATURES.index("valid")
@@ -75,27 +76,6 @@ def _batch_logits(ops, op_machine, machines, jobs, mask, *weights):
     return out
 
 
-@njit(cache=True, fastmath=True)
-def _dense(x, w, b, relu):
-    """``x @ w.T + b`` over rows, written out: BLAS calls on matrices this small cost more in
-    overhead (and thread hand-offs) than the arithmetic."""
-    rows, n_in = x.shape
-    n_out = w.shape[0]
-    y = np.empty((rows, n_out), np.float32)
-    for r in range(rows):
-        for o in range(n_out):
-            total = b[o]
-            for i in range(n_in):
-                total += x[r, i] * w[o, i]
-            y[r, o] = max(total, np.float32(0.0)) if relu else total
-    return y
-
-
-@njit(cache=True)
-def _mlp(x, w1, b1, w2, b2):
-    return _dense(_dense(x, w1, b1, True), w2, b2, False)
-
-
 @njit(cache=True)
 def _logits(ops, op_machine, machines, jobs, mask,
             w_op_self, w_op_machine, b_op, w_m1, b_m1, w_m2, b_m2, w_j1, b_j1, w_j2, b_j2,
@@ -126,8 +106,8 @@ def _logits(ops, op_machine, machines, jobs, mask,
                 live_machine[i] = op_machine[j, k]
                 live_ready[i] = ops[j, k, _READY]
                 i += 1
-    per_machine = _dense(machines, w_op_machine, b_op, False)
-    op = _dense(live_features, w_op_self, np.zeros(op_dim, np.float32), False)
+    per_machine = dense(machines, w_op_machine, b_op, False)
+    op = dense(live_features, w_op_self, np.zeros(op_dim, np.float32), False)
     for i in range(n_live):
         m = live_machine[i]
         for d in range(op_dim):
@@ -155,7 +135,7 @@ def _logits(ops, op_machine, machines, jobs, mask,
     for m in range(n_machines):
         x_machine[m, :op_dim] = machine_sum[m] / max(machine_count[m], one)
         x_machine[m, op_dim:] = machines[m]
-    machine = _mlp(x_machine, w_m1, b_m1, w_m2, b_m2)
+    machine = mlp(x_machine, w_m1, b_m1, w_m2, b_m2)
 
     n_job_features = jobs.shape[1]
     at = n_job_features + 1
@@ -166,7 +146,7 @@ def _logits(ops, op_machine, machines, jobs, mask,
         x_job[j, at:at + op_dim] = next_op[j]
         x_job[j, at + op_dim:at + 2 * op_dim] = chain[j] / max(chain_count[j], one)
         x_job[j, at + 2 * op_dim:] = machine[next_machine[j]]
-    job = _mlp(x_job, w_j1, b_j1, w_j2, b_j2)
+    job = mlp(x_job, w_j1, b_j1, w_j2, b_j2)
 
     # competition: the legal jobs' mean and the mean of each machine's queue
     legal_mean = np.zeros(embed_dim, np.float32)
@@ -185,7 +165,7 @@ def _logits(ops, op_machine, machines, jobs, mask,
         x_compete[j, :embed_dim] = job[j]
         x_compete[j, embed_dim:2 * embed_dim] = legal_mean
         x_compete[j, 2 * embed_dim:] = queue_sum[m] / max(queue_count[m], one) * jobs[j, 0]
-    h = job + _mlp(x_compete, w_c1, b_c1, w_c2, b_c2)
+    h = job + mlp(x_compete, w_c1, b_c1, w_c2, b_c2)
     pooled = np.zeros(embed_dim, np.float32)
     pooled_count = np.float32(0.0)
     for j in range(n_jobs):
@@ -200,7 +180,7 @@ def _logits(ops, op_machine, machines, jobs, mask,
     for j in range(n_jobs):
         x_score[j, :embed_dim] = h[j]
         x_score[j, embed_dim:] = pooled
-    scores = _mlp(x_score, w_s1, b_s1, w_s2, b_s2)
+    scores = mlp(x_score, w_s1, b_s1, w_s2, b_s2)
     logits = np.empty(n_jobs, np.float32)
     for j in range(n_jobs):
         logits[j] = scores[j, 0] if mask[j] > 0 else -np.inf
