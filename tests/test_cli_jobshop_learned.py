@@ -54,7 +54,7 @@ def test_learned_text_output(capsys: pytest.CaptureFixture[str], checkpoint: Pat
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--method", "learned", "--checkpoint", "{missing}"], "no dispatching-rule checkpoint"),
+    (["--method", "learned", "--checkpoint", "{missing}"], "no job-shop dispatching checkpoint"),
     (["--method", "learned", "--checkpoint", "{not_a_network}"], "not a readable torch"),
     (["--method", "learned", "--checkpoint", "{checkpoint}", "--samples", "0"],
      "--samples must be >= 1, got 0"),

@@ -34,12 +34,12 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from decisiongym.agents.checkpoints import read_checkpoint, write_checkpoint
 from decisiongym.agents.soc_compiled import CompiledSoCPolicy
 from decisiongym.envs.soc.env import TASK_FEATURES, US_PER_MS, AppTables, SoCSchedulingEnv
 from decisiongym.envs.soc.metrics import SimulationResult
@@ -49,6 +49,8 @@ from decisiongym.envs.soc.workload import Workload
 
 SHIPPED_CHECKPOINT = "soc_policy.pt"
 """File name of the trained weights under ``decisiongym/data``."""
+CHECKPOINT_FORMAT = "decisiongym-soc-policy"
+CHECKPOINT_VERSION = 1
 
 N_BASE_TASK_FEATURES = len(TASK_FEATURES)
 """Columns of the observation's ``tasks`` before the per-PE-type costs."""
@@ -243,25 +245,27 @@ class SoCPolicy(nn.Module):
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the config and weights (plain tensors and numbers, loadable with
-        ``torch.load(..., weights_only=True)``).
+        ``torch.load(..., weights_only=True)``); an interrupted write leaves ``path`` as it was.
 
         :param path: the file to write.
         """
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         state = {name: tensor.detach().clone() for name, tensor in self.state_dict().items()}
-        torch.save({"format": 1, "config": asdict(self.config), "state_dict": state}, path)
+        write_checkpoint(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
+                         {"config": asdict(self.config), "state_dict": state})
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> SoCPolicy:
         """Read a policy written by :meth:`save`.
 
         :param path: the file; ``None`` for the shipped weights.
+        :raises FileNotFoundError: when there is no such file.
+        :raises CheckpointError: when the file is not an SoC policy checkpoint of this version.
         """
         if path is None:
             with resources.as_file(resources.files("decisiongym") / "data" /
                                    SHIPPED_CHECKPOINT) as shipped:
                 return cls.load(shipped)
-        content = torch.load(path, map_location="cpu", weights_only=True)
+        content = read_checkpoint(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, "SoC policy")
         policy = cls(PolicyConfig(**content["config"]))
         policy.load_state_dict(content["state_dict"])
         policy.eval()

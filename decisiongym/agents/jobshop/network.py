@@ -32,6 +32,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from decisiongym.agents.checkpoints import read_checkpoint, write_checkpoint
 from decisiongym.envs.jobshop import sim
 
 Observation = dict[str, torch.Tensor]
@@ -189,36 +190,18 @@ class DispatchNetwork(nn.Module):
     def save(self, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None) -> None:
         """Write the weights, the config and ``metadata`` (plain values only, so the file loads
         with ``torch.load(..., weights_only=True)``)."""
-        content = {
-            "format": CHECKPOINT_FORMAT,
-            "version": CHECKPOINT_VERSION,
+        write_checkpoint(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, {
             "config": asdict(self.config),
             "state_dict": {k: v.detach().cpu() for k, v in self.state_dict().items()},
             "metadata": metadata or {},
-        }
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        torch.save(content, partial)
-        os.replace(partial, path)
+        })
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> DispatchNetwork:
         """Read a checkpoint written by :meth:`save` (the shipped one when ``path`` is None)."""
-        path = Path(path) if path is not None else default_checkpoint()
-        if not path.is_file():
-            raise FileNotFoundError(f"no dispatching-rule checkpoint at {path}")
-        try:
-            content = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # torch raises several types for a file that is not its own
-            first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
-            raise ValueError(f"{path} is not a readable torch checkpoint: {first_line}") from exc
-        if not isinstance(content, dict) or content.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"{path} is not a job-shop dispatching checkpoint (format field "
-                             f"{content.get('format') if isinstance(content, dict) else None!r})")
-        if content.get("version") != CHECKPOINT_VERSION:
-            raise ValueError(f"{path}: checkpoint version {content.get('version')!r}, this "
-                             f"library reads version {CHECKPOINT_VERSION}")
+        content = read_checkpoint(path if path is not None else default_checkpoint(),
+                                  CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
+                                  "job-shop dispatching")
         network = cls(NetworkConfig(**content["config"]))
         network.load_state_dict(content["state_dict"])
         network.metadata = dict(content.get("metadata", {}))

@@ -44,3 +44,13 @@ class ValidationError(DecisionGymError, AssertionError):
         self.constraint = constraint
         self.operands = operands
         super().__init__(f"{constraint} violated: {detail}")
+
+
+class CheckpointError(DecisionGymError, ValueError):
+    """A file given as an agent's checkpoint is not one this library can read: not a torch file,
+    another kind of checkpoint, or another version of this one."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")

@@ -75,7 +75,7 @@ def test_checkpoint_round_trip_and_typed_errors(tmp_path: Path) -> None:
     for key, value in network.state_dict().items():
         assert torch.equal(value, loaded.state_dict()[key])
     assert not (tmp_path / "rule.pt.partial").exists()
-    with pytest.raises(FileNotFoundError, match="no dispatching-rule checkpoint"):
+    with pytest.raises(FileNotFoundError, match="no job-shop dispatching checkpoint"):
         DispatchNetwork.load(tmp_path / "missing.pt")
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match="not a readable torch checkpoint"):
