@@ -46,6 +46,19 @@ def test_simulate_passes_hyperparameters_and_refuses_unknown_agents(
     assert "unknown bandit agent" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("env_id", "suggested"), [
+    ("decisiongym/MAB-Bernouli-Hard-K5-Video-v0", "decisiongym/MAB-Bernoulli-Hard-K5-Video-v0"),
+    ("decisiongym/JobShop-v0", None),
+])
+def test_an_id_that_is_no_bandit_env_exits_2(env_id: str, suggested: str | None,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "bandits", env_id, "--agent", "ts", "--seeds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"{env_id!r} is not a bandit env" in err
+    if suggested:
+        assert f"did you mean {suggested}" in err
+
+
 def test_bench_writes_tables_plot_and_records(tmp_path: Path) -> None:
     out = tmp_path / "results"
     args = ["bench", "bandits", "--quick", "--suites", "mab", "--seeds", "1", "--no-speed",

@@ -7,6 +7,7 @@ suite's, not the agent's.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import time
 from dataclasses import dataclass, field
@@ -47,12 +48,20 @@ def run_bandit(
     :param horizon: rounds (the env's default when omitted).
     :param env_kwargs: extra arguments of the env.
     :param agent_kwargs: the agent's hyper-parameters.
+    :raises ValueError: when ``env_id`` is not a registered bandit env (naming the closest).
     """
     import gymnasium as gym
 
     import decisiongym  # noqa: F401  (registers the ids)
     from decisiongym.agents.bandits import make_agent
+    from decisiongym.envs.bandits.ids import BANDIT_ENVS
 
+    bandit_ids = [entry[0] for entry in BANDIT_ENVS]
+    if env_id not in bandit_ids:
+        close = difflib.get_close_matches(env_id, bandit_ids, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(f"{env_id!r} is not a bandit env{hint} (`decisiongym list` shows "
+                         "every id)")
     kwargs = dict(env_kwargs or {})
     if horizon is not None:
         kwargs["horizon"] = horizon
