@@ -30,8 +30,9 @@ class SoCParallelEnv(ParallelEnv[str, dict[str, np.ndarray], int]):
     ``Discrete(max_ready + 1)`` per agent: slot ``0 .. max_ready - 1`` takes the task in that
     slot, ``max_ready`` idles. A pick is *legal* when the slot holds a task, the agent's PE is
     idle and its type can run the task (the ``"task-pe"`` rule); an illegal pick is an idle
-    (the agent's ``action_mask`` marks the legal picks, and idling is always legal). An integer
-    outside the space raises ``InvalidActionError``.
+    (the agent's ``action_mask`` marks the legal picks, and idling is always legal). A live
+    agent left out of ``actions`` idles. An integer outside the space, or an action for a name
+    that is not a live agent, raises ``InvalidActionError``.
 
     Conflicts: when several PEs legally pick the same task, the one of earliest estimated finish
     ``EF(t, q) = max(now, est_free(q), data_ready(t, q)) + cost(t, q)`` wins, the lower PE
@@ -186,6 +187,11 @@ class SoCParallelEnv(ParallelEnv[str, dict[str, np.ndarray], int]):
     # -- internals ---------------------------------------------------------------------------
     def _legal_picks(self, actions: dict[str, Any]) -> dict[int, list[int]]:
         """Slot -> the PEs that legally picked it (illegal picks count as idling)."""
+        unknown = sorted(set(actions) - set(self.agents))
+        if unknown:
+            raise InvalidActionError(
+                actions[unknown[0]], f"{', '.join(map(repr, unknown))} is not a live agent; "
+                f"the agents are {', '.join(self.agents)}")
         legal = self.core.legal_pairs()
         picks: dict[int, list[int]] = {}
         for name in self.agents:

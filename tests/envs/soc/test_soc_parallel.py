@@ -113,6 +113,13 @@ def test_out_of_range_action_raises() -> None:
         env.step({"A7.0": 5})
 
 
+def test_an_action_for_no_live_agent_raises() -> None:
+    env = parallel_env(mix="sc_tx", n_jobs=1, max_ready=4)
+    env.reset(seed=0)
+    with pytest.raises(InvalidActionError, match="'A9.0' is not a live agent; the agents are A7.0"):
+        env.step({"A7.0": 4, "A9.0": 0})
+
+
 def test_random_episode_validates_and_returns_minus_summed_latency() -> None:
     env = parallel_env(n_jobs=10, rate_jobs_per_ms=4.0)
     obs, _ = env.reset(seed=4)
