@@ -151,6 +151,19 @@ def _task_embeddings(nodes, adjacency, rounds, w_in1, b_in1, w_in2, b_in2, w_msg
 
 
 @njit(cache=True)
+def _least_mean_count(values):
+    """Least and mean of the entries that are not negative (``-1`` marks "cannot run"), and
+    their number; ``inf`` and 0 when there are none."""
+    low, total, count = np.float32(np.inf), np.float32(0.0), 0
+    for value in values:
+        if value >= 0:
+            low = min(low, value)
+            total += value
+            count += 1
+    return low, total / max(count, 1), count
+
+
+@njit(cache=True)
 def _slot_logits(tasks, estimated_finish, mask, ref, jobs, node_valid, embeddings,
                  w_job1, b_job1, w_job2, b_job2, w_glob1, b_glob1, w_glob2, b_glob2,
                  w_score1, b_score1, w_score2, b_score2):
@@ -188,24 +201,10 @@ def _slot_logits(tasks, estimated_finish, mask, ref, jobs, node_valid, embedding
     best = np.float32(np.inf)
     for i in range(n_occupied):
         s = occupied[i]
-        low, total, count = np.float32(np.inf), np.float32(0.0), 0
-        for t in range(_N_BASE_FEATURES, tasks.shape[1]):
-            cost = tasks[s, t]
-            if cost >= 0:
-                low = min(low, cost)
-                total += cost
-                count += 1
-        least_cost[i], mean_cost[i] = low, total / max(count, 1)
-        low, total, count = np.float32(np.inf), np.float32(0.0), 0
-        for q in range(n_pes):
-            finish = estimated_finish[s, q]
-            if finish >= 0:
-                low = min(low, finish)
-                total += finish
-                count += 1
-        least_finish[i], mean_finish[i] = low, total / max(count, 1)
+        least_cost[i], mean_cost[i], _ = _least_mean_count(tasks[s, _N_BASE_FEATURES:])
+        least_finish[i], mean_finish[i], count = _least_mean_count(estimated_finish[s])
         pe_share[i] = np.float32(count) / max(n_pes, 1)
-        best = min(best, low)
+        best = min(best, least_finish[i])
     if not np.isfinite(best):
         best = np.float32(0.0)
 
