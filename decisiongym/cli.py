@@ -211,10 +211,14 @@ def build_parser() -> argparse.ArgumentParser:
         "installed. Writes jobshop.md, jobshop.csv, jobshop_speed.csv.",
     )
     bjs.add_argument("--instances", default="ta01-ta10,ta41,ta71",
-                     help="comma list with ranges (default: ta01-ta10,ta41,ta71)")
+                     help="comma list of built-in names and ranges, instance files and folders "
+                     "of instance files (default: ta01-ta10,ta41,ta71)")
     bjs.add_argument("--cpsat-instances", default=None, metavar="NAMES",
                      help="the instances of the fixed-budget CP-SAT runs, among --instances "
                      "(default: all of them)")
+    bjs.add_argument("--bounds", default=None, metavar="FILE.json",
+                     help="best-known bounds for the gaps, replacing the instances' own: a JSON "
+                     "object {name: {\"lb\": int, \"ub\": int}} (OR-Library files carry none)")
     bjs.add_argument("--samples", type=_count, default=32,
                      help="rollouts of the learned rule's best-of-N runs (default: 32; 1 skips "
                      "them and the time-matched CP-SAT)")
@@ -644,17 +648,18 @@ def _train_soc(args: argparse.Namespace) -> int:
 
 def _bench_jobshop(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from decisiongym.bench.jobshop import run_benchmark
-    from decisiongym.envs.jobshop.instance import expand_instance_names
+    from decisiongym.envs.jobshop.instance import expand_instance_sources
 
-    names = expand_instance_names(args.instances)
+    names = expand_instance_sources(args.instances)
     cpsat_names = (None if args.cpsat_instances is None
-                   else expand_instance_names(args.cpsat_instances))
+                   else expand_instance_sources(args.cpsat_instances))
     command = "decisiongym " + " ".join(shlex.quote(a) for a in argv)
     path = run_benchmark(
         names, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
         out_dir=args.out_dir, command=command, backend=args.backend, address=args.address,
         speed=not args.no_speed, speed_seconds=args.speed_seconds, warm=not args.no_warm,
         cpsat_instances=cpsat_names, checkpoint=args.checkpoint, samples=args.samples,
+        bounds=args.bounds,
     )
     print(path.read_text())
     print(f"written: {path} (+ {Path(args.out_dir) / 'jobshop.csv'})")

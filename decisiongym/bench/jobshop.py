@@ -15,13 +15,14 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from decisiongym.baselines.dispatching import best_rule, solve_rule
 from decisiongym.baselines.names import DEFAULT_SCHEME, METHODS, RULE_NAMES, SCHEME_NAMES
 from decisiongym.envs.core.errors import ValidationError
+from decisiongym.envs.jobshop.bounds import Bounds, read_bounds
 from decisiongym.envs.jobshop.instance import JobShopInstance, load_instance
 from decisiongym.envs.jobshop.solution import Schedule, validate
 
@@ -149,8 +150,11 @@ class JobShopCell:
     :param method: a rule, ``cpsat``, ``cpsat-warm`` (from the best rule), ``cpsat-matched``
         (``time_limit`` is then the wall time of the learned run it is matched with) or
         ``learned``.
+    :param instance: a built-in name or an instance file.
     :param samples: the learned rule's rollouts (1: greedy).
     :param checkpoint: the learned rule's network file.
+    :param bounds: ``(lower, upper)`` best-known bounds that replace the instance's own (from
+        a bounds file), ``None`` to keep them.
     """
 
     instance: str
@@ -161,6 +165,7 @@ class JobShopCell:
     seed: int
     samples: int = 1
     checkpoint: str | None = None
+    bounds: tuple[int | None, int | None] | None = None
 
 
 def learned_method(samples: int) -> str:
@@ -176,50 +181,77 @@ def describe(cell: JobShopCell) -> str:
 
 def grid(instances: Sequence[str], time_limit: float, workers: int, seed: int,
          warm: bool = True, cpsat_instances: Sequence[str] | None = None,
-         checkpoint: str | None = None, samples: int = DEFAULT_SAMPLES) -> list[JobShopCell]:
+         checkpoint: str | None = None, samples: int = DEFAULT_SAMPLES,
+         bounds: Bounds | None = None) -> list[JobShopCell]:
     """Every rule under every scheme; CP-SAT and CP-SAT warm-started from the best rule on
     ``cpsat_instances`` (default: all); with a ``checkpoint``, the learned rule greedy on every
     instance and best of ``samples`` on those with :data:`LARGE_JOBS` jobs or more.
 
     The time-matched CP-SAT cells need the best-of-N wall times: :func:`matched_cells` makes
     them from the records of these.
+
+    :param instances: built-in names or instance files.
+    :param cpsat_instances: names (or files) among ``instances``.
+    :param bounds: best-known bounds by instance name, replacing the instances' own.
+    :raises ValueError: when two instances share a name, or a CP-SAT instance is not among
+        ``instances``.
     """
-    loaded = {name: load_instance(name) for name in instances}
+    loaded = {source: load_instance(source) for source in instances}
     names = {instance.name for instance in loaded.values()}
+    if len(names) < len(loaded):
+        seen: dict[str, str] = {}
+        for source, instance in loaded.items():
+            if instance.name in seen:
+                raise ValueError(f"{seen[instance.name]} and {source} are both named "
+                                 f"{instance.name!r}: the records could not tell them apart")
+            seen[instance.name] = source
     cpsat_names = names if cpsat_instances is None else {
-        load_instance(name).name for name in cpsat_instances}
+        token if token in names else load_instance(token).name for token in cpsat_instances}
     if cpsat_names - names:
         raise ValueError("the CP-SAT instances must be among the benchmark's instances; "
                          f"{', '.join(sorted(cpsat_names - names))} are not")
     cells = []
     for name, instance in loaded.items():
+        known = (bounds or {}).get(instance.name)
         for scheme in SCHEME_NAMES:
             for rule in RULE_NAMES:
-                cells.append(JobShopCell(name, rule, scheme, time_limit, workers, seed))
+                cells.append(JobShopCell(name, rule, scheme, time_limit, workers, seed,
+                                         bounds=known))
         if checkpoint is not None:
             cells.append(JobShopCell(name, "learned", None, time_limit, workers, seed, 1,
-                                     checkpoint))
+                                     checkpoint, known))
             if samples > 1 and instance.n_jobs >= LARGE_JOBS:
                 cells.append(JobShopCell(name, "learned", None, time_limit, workers, seed,
-                                         samples, checkpoint))
+                                         samples, checkpoint, known))
         if instance.name in cpsat_names:
-            cells.append(JobShopCell(name, "cpsat", None, time_limit, workers, seed))
+            cells.append(JobShopCell(name, "cpsat", None, time_limit, workers, seed,
+                                     bounds=known))
             if warm:
-                cells.append(JobShopCell(name, "cpsat-warm", None, time_limit, workers, seed))
+                cells.append(JobShopCell(name, "cpsat-warm", None, time_limit, workers, seed,
+                                         bounds=known))
     return cells
 
 
-def matched_cells(records: Sequence[dict[str, Any]]) -> list[JobShopCell]:
+def matched_cells(records: Sequence[dict[str, Any]],
+                  sources: dict[str, str] | None = None) -> list[JobShopCell]:
     """CP-SAT on each instance a best-of-N record ran on, with that record's wall time as its
-    limit and as many workers as the learned run had cores (one)."""
-    return [JobShopCell(r["instance"], "cpsat-matched", None, float(r["wall_s"]),
-                        int(r["workers"]), int(r["seed"]))
+    limit and as many workers as the learned run had cores (one).
+
+    :param sources: instance name -> the name or file it was loaded from, where they differ
+        (the records hold names only).
+    """
+    return [JobShopCell((sources or {}).get(r["instance"], r["instance"]), "cpsat-matched",
+                        None, float(r["wall_s"]), int(r["workers"]), int(r["seed"]),
+                        bounds=(r["lb"], r["ub"]) if "ub" in r else None)
             for r in records if str(r["method"]).startswith("learned-")]
 
 
 def run_cell(cell: JobShopCell) -> dict[str, Any]:
     """One flat benchmark record (no schedule: it is validated here, then dropped)."""
     instance = load_instance(cell.instance)
+    if cell.bounds is not None:
+        lower, upper = cell.bounds
+        instance = replace(instance, lower_bound=lower, upper_bound=upper)
     extra: dict[str, Any] = {}
     if cell.method == "cpsat-warm":
         start = best_rule(instance, cell.seed)
@@ -285,6 +317,7 @@ def run_benchmark(
     cpsat_instances: Sequence[str] | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     samples: int = DEFAULT_SAMPLES,
+    bounds: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Run the grid and the simulator-speed table; write ``jobshop.csv``, ``jobshop_speed.csv``
     and ``jobshop.md`` into ``out_dir``; return the markdown path.
@@ -294,6 +327,8 @@ def run_benchmark(
         shipped one the learned cells are left out (with a note on stderr).
     :param samples: rollouts of the best-of-N cells (1 leaves them and the time-matched
         CP-SAT out).
+    :param bounds: a bounds file (:mod:`decisiongym.envs.jobshop.bounds`) whose best-known
+        bounds replace the instances' own, for the gaps.
     """
     import pandas as pd
 
@@ -302,14 +337,16 @@ def run_benchmark(
 
     if samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples}")
+    known = read_bounds(bounds) if bounds is not None else None
     network_file = learned_checkpoint(checkpoint)
     cells = grid(instances, time_limit, workers, seed, warm, cpsat_instances, network_file,
-                 samples)
+                 samples, known)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     records = run_grid(cells, run_cell, describe, backend=backend, address=address,
                        title="job shop")
-    matched = matched_cells(records)
+    matched = matched_cells(records, {load_instance(c.instance).name: c.instance
+                                      for c in cells if c.method.startswith("learned")})
     if matched:
         records += run_grid(matched, run_cell, describe, backend=backend, address=address,
                             title="time-matched CP-SAT")
@@ -324,7 +361,8 @@ def run_benchmark(
 
         speed_table = pd.DataFrame.from_records(measure_all(seconds=speed_seconds, seed=seed))
         speed_table.to_csv(out / "jobshop_speed.csv", index=False)
-    markdown = jobshop_report.render(results, speed_table, command)
+    markdown = jobshop_report.render(results, speed_table, command,
+                                     None if bounds is None else Path(bounds).name)
     path = out / "jobshop.md"
     path.write_text(markdown)
     return path

@@ -11,14 +11,21 @@ from decisiongym.bench.machine import header_lines
 from decisiongym.bench.markdown import format_int, format_number, markdown_table
 
 
-def render(results: pd.DataFrame, speed: pd.DataFrame | None, command: str) -> str:
-    """The markdown of ``benchmarks/results/jobshop.md``."""
+def render(results: pd.DataFrame, speed: pd.DataFrame | None, command: str,
+           bounds_file: str | None = None) -> str:
+    """The markdown of ``benchmarks/results/jobshop.md``.
+
+    :param bounds_file: the name of the bounds file the gaps were taken against, ``None`` for
+        the bounds shipped with the package.
+    """
     lines = ["# Job shop: CP-SAT, dispatching rules, the learned rule and simulator speed", ""]
     lines += header_lines(command) + [""]
     n_valid = int(results["valid"].sum())
+    source = (f"`{bounds_file}` (given with --bounds)" if bounds_file else
+              "shipped with the package (OptalCP maintainers' BKS file, snapshot 2026-08-19)")
     lines += [f"Every schedule was re-checked by `validate`: {n_valid} of {len(results)} valid.",
-              "Gaps are `(makespan - UB) / UB` against the best-known upper bound shipped with "
-              "the package (OptalCP maintainers' BKS file, snapshot 2026-08-19).", ""]
+              f"Gaps are `(makespan - UB) / UB` against the best-known upper bound {source}; "
+              "`-` where the instance has none.", ""]
 
     rules = results[results["method"].isin(RULE_NAMES)]
     cp = results[results["method"] == "cpsat"].set_index("instance")

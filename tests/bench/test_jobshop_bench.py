@@ -99,3 +99,57 @@ def test_records_name_the_checkpoint_file_not_its_path(checkpoint: Path) -> None
     cell = jobshop.JobShopCell("ft06", "learned", None, 1.0, 1, 0, 1, str(checkpoint))
     record = jobshop.run_cell(cell)
     assert record["checkpoint"] == checkpoint.name
+
+
+def test_matched_cells_load_file_instances_from_their_file() -> None:
+    records = [{"instance": "big", "method": "learned-8", "wall_s": 1.5, "workers": 1,
+                "seed": 0, "lb": 90, "ub": 100}]
+    (cell,) = matched_cells(records, {"big": "/data/big.txt"})
+    assert (cell.instance, cell.bounds) == ("/data/big.txt", (90, 100))
+
+
+def test_two_files_with_one_name_are_refused(tmp_path: Path) -> None:
+    from decisiongym.envs.jobshop.instance import load_instance, write_orlib
+
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        write_orlib(load_instance("ft06"), tmp_path / folder / "same.txt")
+    with pytest.raises(ValueError, match="are both named 'same'"):
+        grid([str(tmp_path / "one" / "same.txt"), str(tmp_path / "two" / "same.txt")],
+             1.0, 1, 0)
+
+
+def test_bench_on_a_folder_of_files_with_a_bounds_file(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    import numpy as np
+
+    from decisiongym.envs.jobshop.instance import JobShopInstance, write_orlib
+
+    folder = tmp_path / "set"
+    folder.mkdir()
+    machines = np.array([[0, 1, 2], [2, 0, 1], [1, 2, 0]])
+    for k, name in enumerate(("s1", "s2")):
+        durations = np.array([[3, 2, 4], [2, 4, 3], [4, 3, 2]]) + k
+        write_orlib(JobShopInstance(machines, durations, name=name), folder / f"{name}.txt")
+    bounds = tmp_path / "bounds.json"
+    # a made-up upper bound: the gaps must follow the file, whatever the optimum is
+    bounds.write_text(json.dumps({"s1": {"lb": 9, "ub": 10}}))
+    out = tmp_path / "out"
+    assert main(["bench", "jobshop", "--instances", f"{folder},ft06", "--bounds", str(bounds),
+                 "--cpsat-instances", "s1", "--samples", "1", "--time-limit", "2",
+                 "--no-speed", "--out-dir", str(out)]) == 0
+    capsys.readouterr()
+    results = pd.read_csv(out / "jobshop.csv")
+    assert list(dict.fromkeys(results["instance"])) == ["s1", "s2", "ft06"]
+    assert results["valid"].all()
+    s1 = results[results["instance"] == "s1"]
+    assert (s1["ub"] == 10).all() and (s1["lb"] == 9).all()
+    cp = s1[s1["method"] == "cpsat"].iloc[0]
+    assert cp["gap_pct"] == pytest.approx(100.0 * (cp["makespan"] - 10) / 10)
+    assert results[results["instance"] == "s2"]["ub"].isna().all()
+    assert (results[results["instance"] == "ft06"]["ub"] == 55).all()  # its shipped bound
+    assert set(results[results["method"] == "cpsat"]["instance"]) == {"s1"}
+    markdown = (out / "jobshop.md").read_text()
+    assert "`bounds.json` (given with --bounds)" in markdown

@@ -878,6 +878,34 @@ def _check_taillard_number(token: str, prefix: str, number: int) -> None:
         raise ValueError(f"bad instance name {token!r}: Taillard instances are ta01..ta80")
 
 
+def expand_instance_sources(spec: str) -> list[str]:
+    """Expand a comma list whose items are instance files, folders of instance files (every
+    file in the folder, by name) or names and ranges as :func:`expand_instance_names` reads
+    them; repeated items are kept once, in first-seen order.
+
+    :raises ValueError: on an empty folder, or what :func:`expand_instance_names` refuses.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"expected a comma-separated list of instances, found {spec!r}")
+    sources: list[str] = []
+    for raw in spec.split(","):
+        token = raw.strip()
+        if not token:
+            raise ValueError(f"empty instance name in {spec!r}")
+        path = Path(token)
+        if path.is_dir():
+            files = sorted(str(f) for f in path.iterdir()
+                           if f.is_file() and not f.name.startswith("."))
+            if not files:
+                raise ValueError(f"instance folder {token!r} holds no file")
+        elif path.is_file():
+            files = [token]
+        else:
+            files = expand_instance_names(token)
+        sources += [f for f in files if f not in sources]
+    return sources
+
+
 def expand_instance_names(spec: str) -> list[str]:
     """Expand a comma list of names and ranges, e.g. ``"ta01-ta10,ta41,ft06"``.
 
