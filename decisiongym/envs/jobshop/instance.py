@@ -878,6 +878,16 @@ def _check_taillard_number(token: str, prefix: str, number: int) -> None:
         raise ValueError(f"bad instance name {token!r}: Taillard instances are ta01..ta80")
 
 
+def _list_items(spec: str) -> list[str]:
+    """The stripped items of a comma list; an empty list or item is an error."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"expected a comma-separated list of instance names, found {spec!r}")
+    items = [raw.strip() for raw in spec.split(",")]
+    if not all(items):
+        raise ValueError(f"empty instance name in {spec!r}")
+    return items
+
+
 def expand_instance_sources(spec: str) -> list[str]:
     """Expand a comma list whose items are instance files, folders of instance files (every
     file in the folder, by name) or names and ranges as :func:`expand_instance_names` reads
@@ -885,13 +895,8 @@ def expand_instance_sources(spec: str) -> list[str]:
 
     :raises ValueError: on an empty folder, or what :func:`expand_instance_names` refuses.
     """
-    if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"expected a comma-separated list of instances, found {spec!r}")
     sources: list[str] = []
-    for raw in spec.split(","):
-        token = raw.strip()
-        if not token:
-            raise ValueError(f"empty instance name in {spec!r}")
+    for token in _list_items(spec):
         path = Path(token)
         if path.is_dir():
             files = sorted(str(f) for f in path.iterdir()
@@ -917,13 +922,8 @@ def expand_instance_names(spec: str) -> list[str]:
     :return: the names.
     :raises ValueError: on an empty list, a malformed token, or a bad range.
     """
-    if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"expected a comma-separated list of instance names, found {spec!r}")
     names: list[str] = []
-    for raw in spec.split(","):
-        token = raw.strip()
-        if not token:
-            raise ValueError(f"empty instance name in {spec!r}")
+    for token in _list_items(spec):
         if "-" in token:
             ends = [end.strip() for end in token.split("-")]
             matches = [_NUMBERED_RE.fullmatch(end) for end in ends]
