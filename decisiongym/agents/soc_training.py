@@ -33,7 +33,7 @@ Reproducing the shipped weights (``decisiongym/data/soc_policy.pt``)::
 
 runs :func:`train` with the default :class:`TrainConfig` (seed 0). Training pins torch to one
 thread so that the result does not depend on the core count; a rerun writes the shipped file's
-weights bit for bit, in about 75 s on an idle 2-core machine (37 KB).
+weights tensor for tensor, in 75 to 90 s on a 2-core machine (37 KB).
 """
 
 from __future__ import annotations

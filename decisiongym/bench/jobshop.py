@@ -197,14 +197,13 @@ def grid(instances: Sequence[str], time_limit: float, workers: int, seed: int,
         ``instances``.
     """
     loaded = {source: load_instance(source) for source in instances}
-    names = {instance.name for instance in loaded.values()}
-    if len(names) < len(loaded):
-        seen: dict[str, str] = {}
-        for source, instance in loaded.items():
-            if instance.name in seen:
-                raise ValueError(f"{seen[instance.name]} and {source} are both named "
-                                 f"{instance.name!r}: the records could not tell them apart")
-            seen[instance.name] = source
+    seen: dict[str, str] = {}
+    for source, instance in loaded.items():
+        if instance.name in seen:
+            raise ValueError(f"{seen[instance.name]} and {source} are both named "
+                             f"{instance.name!r}: the records could not tell them apart")
+        seen[instance.name] = source
+    names = set(seen)
     cpsat_names = names if cpsat_instances is None else {
         token if token in names else load_instance(token).name for token in cpsat_instances}
     if cpsat_names - names:
@@ -345,8 +344,9 @@ def run_benchmark(
     out.mkdir(parents=True, exist_ok=True)
     records = run_grid(cells, run_cell, describe, backend=backend, address=address,
                        title="job shop")
-    matched = matched_cells(records, {load_instance(c.instance).name: c.instance
-                                      for c in cells if c.method.startswith("learned")})
+    # run_grid keeps the cells' order: each record's name beside the name or file it came from
+    matched = matched_cells(records, {record["instance"]: cell.instance
+                                      for cell, record in zip(cells, records, strict=True)})
     if matched:
         records += run_grid(matched, run_cell, describe, backend=backend, address=address,
                             title="time-matched CP-SAT")
