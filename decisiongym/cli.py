@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 # The method names come from a module that imports nothing heavy: building the parser (and so
 # `--help` and `list`) must not load numba, torch or OR-Tools.
-from decisiongym.baselines.names import DEFAULT_SCHEME, METHODS, SCHEME_NAMES
+from decisiongym.baselines.jobshop.names import DEFAULT_SCHEME, METHODS, SCHEME_NAMES
 
 if TYPE_CHECKING:
-    from decisiongym.bench.jobshop import SolveRecord
+    from decisiongym.bench.jobshop.grid import SolveRecord
     from decisiongym.envs.jobshop.instance import JobShopInstance
 
 
@@ -310,8 +310,8 @@ def _parse_params(pairs: Sequence[str], flag: str) -> dict[str, object]:
 
 
 def _simulate_bandits(args: argparse.Namespace) -> int:
-    from decisiongym.bench.bandit_metrics import summarize
-    from decisiongym.bench.bandits import run_bandit
+    from decisiongym.bench.bandits.grid import run_bandit
+    from decisiongym.bench.bandits.metrics import summarize
     from decisiongym.bench.runner import progress_bar
 
     agent_kwargs = _parse_params(args.param, "--param")
@@ -346,7 +346,7 @@ def _simulate_bandits(args: argparse.Namespace) -> int:
 
 
 def _bench_bandits(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from decisiongym.bench.bandits_report import run_benchmark
+    from decisiongym.bench.bandits.report import run_benchmark
 
     command = "decisiongym " + " ".join(shlex.quote(a) for a in argv)
     suites = None if args.suites == "all" else [s.strip() for s in args.suites.split(",")]
@@ -359,11 +359,11 @@ def _bench_bandits(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _bench_soc(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from decisiongym.bench.soc import run_benchmark
+    from decisiongym.bench.soc.grid import run_benchmark
 
     command = "decisiongym " + " ".join(shlex.quote(a) for a in argv)
     if args.speed_only:
-        from decisiongym.bench.soc import remeasure_speed
+        from decisiongym.bench.soc.grid import remeasure_speed
 
         path = remeasure_speed(args.out_dir, command)
         print(path.read_text())
@@ -387,7 +387,7 @@ def _list() -> int:
 
 
 def _solve_jobshop(args: argparse.Namespace) -> int:
-    from decisiongym.bench.jobshop import solve_jobshop
+    from decisiongym.bench.jobshop.grid import solve_jobshop
     from decisiongym.envs.jobshop.instance import load_instance
 
     if args.method != "learned":
@@ -436,7 +436,7 @@ def _solve_jobshop(args: argparse.Namespace) -> int:
 
 
 def _solve_learned(instance: JobShopInstance, args: argparse.Namespace) -> SolveRecord:
-    from decisiongym.bench.jobshop import solve_jobshop
+    from decisiongym.bench.jobshop.grid import solve_jobshop
 
     try:
         record = solve_jobshop(instance, "learned", workers=args.workers, seed=args.seed,
@@ -492,7 +492,7 @@ def _solve_soc(args: argparse.Namespace) -> int:
         raise ValueError(exc.args[0]) from None
     bound = None
     if args.method == "cpsat":
-        from decisiongym.baselines.soc_cpsat import solve_dag_cpsat
+        from decisiongym.baselines.soc.cpsat import solve_dag_cpsat
 
         result = _with_time_bar(
             f"CP-SAT {graph.name}", args.time_limit,
@@ -501,7 +501,7 @@ def _solve_soc(args: argparse.Namespace) -> int:
         )
         trace, makespan, bound, status, wall_s = result
     else:
-        from decisiongym.baselines.list_scheduling import SCHEDULERS
+        from decisiongym.baselines.soc.list_scheduling import SCHEDULERS
 
         scheduled = SCHEDULERS[args.method](graph, platform)
         trace, makespan, status, wall_s = (scheduled.trace, scheduled.makespan, "FEASIBLE",
@@ -528,7 +528,7 @@ def _solve_soc(args: argparse.Namespace) -> int:
 def _simulate_soc(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from decisiongym.baselines.online import simulate
+    from decisiongym.baselines.soc.online import simulate
     from decisiongym.envs.soc.builtin import load_application, load_platform
     from decisiongym.envs.soc.workload import ds3_workload, poisson_workload
 
@@ -555,7 +555,7 @@ def _simulate_soc(args: argparse.Namespace) -> int:
     warmup = args.warmup_jobs if args.warmup_jobs is not None else args.jobs // 10
     t0, c0 = time.perf_counter(), time.process_time()
     if args.scheduler == "learned":
-        from decisiongym.agents.soc_policy import simulate_learned
+        from decisiongym.agents.soc.policy import simulate_learned
 
         result = simulate_learned(platform, workload, args.checkpoint, warmup_jobs=warmup)
     else:
@@ -630,7 +630,7 @@ def _describe(title: str, stats: dict[str, float]) -> str:
 def _train_soc(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from decisiongym.agents.soc_training import TrainConfig, train
+    from decisiongym.agents.soc.training import TrainConfig, train
 
     config = TrainConfig(seed=args.seed, out=args.out, resume=args.resume,
                          checkpoint_dir=args.checkpoint_dir, log_dir=args.log_dir)
@@ -647,7 +647,7 @@ def _train_soc(args: argparse.Namespace) -> int:
 
 
 def _bench_jobshop(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from decisiongym.bench.jobshop import run_benchmark
+    from decisiongym.bench.jobshop.grid import run_benchmark
     from decisiongym.envs.jobshop.instance import expand_instance_sources
 
     names = expand_instance_sources(args.instances)

@@ -15,7 +15,7 @@ inverse at each update, which is what makes its online loop slow). All statistic
 arrays stacked over arms (``(K, d, d)`` inverses, ``(K, d)`` vectors) and every decision and
 update is one call of a numba kernel, so a plain Python loop of ``act`` and ``update`` runs
 at over a hundred thousand rounds per second for 10 arms and 20 features on two cores, about
-150 times MABWiser's (``decisiongym.bench.linucb_speed`` measures both in one run).
+150 times MABWiser's (``decisiongym.bench.bandits.linucb_speed`` measures both in one run).
 
 ========  ===========================================================================
 name      rule

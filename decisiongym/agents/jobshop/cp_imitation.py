@@ -142,7 +142,7 @@ def train_cp_imitation(
 def _train(
     config: CPImitationConfig, on_iteration: Callable[[int, dict[str, float]], None] | None,
 ) -> tuple[DispatchNetwork, TrainingLog]:
-    from decisiongym.baselines.cpsat import solve_cpsat
+    from decisiongym.baselines.jobshop.cpsat import solve_cpsat
 
     t0 = time.perf_counter()
     torch.manual_seed(config.seed)

@@ -8,7 +8,7 @@ import numpy as np
 
 from decisiongym.agents.jobshop.inference import rollout
 from decisiongym.agents.jobshop.network import DispatchNetwork
-from decisiongym.baselines.dispatching import solve_rule
+from decisiongym.baselines.jobshop.dispatching import solve_rule
 from decisiongym.envs.jobshop.instance import JobShopInstance, RandomInstanceGenerator
 
 REFERENCE_RULES = ("spt", "mwkr", "fdd-mwkr")

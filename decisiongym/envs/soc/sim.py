@@ -59,7 +59,7 @@ max(now, est_free(q), data_ready(t, q)) + cost(t, q)``, the estimated finish of 
 The ready list is in the order tasks became ready: completions in time order (lower row on
 ties), each finished task's successors in edge order, and a new job's entry tasks in task
 order. HEFT_RT re-plans in Python around this kernel
-(:mod:`decisiongym.baselines.online`).
+(:mod:`decisiongym.baselines.soc.online`).
 
 State arrays
 ------------
@@ -517,7 +517,7 @@ def rule_code(scheduler: str) -> int:
     except KeyError:
         raise ValueError(
             f"unknown built-in scheduler {scheduler!r}; choose one of {', '.join(RULES)} (HEFT_RT "
-            "runs from decisiongym.baselines.online.simulate)"
+            "runs from decisiongym.baselines.soc.online.simulate)"
         ) from None
 
 

@@ -14,7 +14,7 @@ from decisiongym.agents.bandits.linear import (
     reference_lints_scores,
     reference_linucb_scores,
 )
-from decisiongym.bench import linucb_speed
+from decisiongym.bench.bandits import linucb_speed
 
 HORIZON = 2000
 SEEDS = (0, 1, 2)

@@ -16,7 +16,7 @@ from decisiongym.agents.bandits import make_agent
 from decisiongym.agents.bandits.adversarial import Exp3, TsallisINF, tsallis_probabilities
 from decisiongym.agents.bandits.base import BanditAgent
 from decisiongym.agents.bandits.chebyshev import ChebCB, chebyshev_features, inverse_gap_weights
-from decisiongym.baselines.relaxation import cost_table
+from decisiongym.baselines.bandits.relaxation import cost_table
 from decisiongym.envs.bandits.relax import OMEGAS, SORRelaxationEnv, draw_shift
 from decisiongym.envs.bandits.sor import asymptotic_iterations
 

@@ -14,8 +14,8 @@ from decisiongym.agents.jobshop.cp_imitation import (
 from decisiongym.agents.jobshop.expert import demonstration_batch, follow_schedule
 from decisiongym.agents.jobshop.inference import rollout
 from decisiongym.agents.jobshop.network import DispatchNetwork, NetworkConfig
-from decisiongym.baselines.cpsat import solve_cpsat
-from decisiongym.baselines.dispatching import solve_rule
+from decisiongym.baselines.jobshop.cpsat import solve_cpsat
+from decisiongym.baselines.jobshop.dispatching import solve_rule
 from decisiongym.envs.jobshop.instance import RandomInstanceGenerator, load_instance
 from decisiongym.envs.jobshop.solution import validate
 

@@ -246,7 +246,7 @@ def test_paper_family_sanity_best_fixed_and_instance_optimal() -> None:
 
 
 def test_speed_bench_times_the_same_solve_in_both_solvers() -> None:
-    from decisiongym.bench.sor_speed import measure_sor_speed, scipy_sor
+    from decisiongym.bench.bandits.sor_speed import measure_sor_speed, scipy_sor
 
     b = draw_rhs(np.random.default_rng(1), 6)
     np.testing.assert_allclose(scipy_sor(0.1, b, 1.5)[0], sor_solution(0.1, b, 1.5)[0],

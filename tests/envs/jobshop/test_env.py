@@ -173,7 +173,7 @@ def test_first_legal_makespan_matches_the_reference_dispatcher(scheme: str) -> N
 
 
 def test_non_delay_spt_through_the_env_matches_the_rule() -> None:
-    from decisiongym.baselines.dispatching import solve_rule
+    from decisiongym.baselines.jobshop.dispatching import solve_rule
 
     env = gym.make(ENV_ID, instance="ta01", scheme="non-delay")
     steps, _, info = rollout(env, spt)

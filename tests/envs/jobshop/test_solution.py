@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from decisiongym.baselines.dispatching import RULE_NAMES, SCHEME_NAMES, solve_rule
+from decisiongym.baselines.jobshop.dispatching import RULE_NAMES, SCHEME_NAMES, solve_rule
 from decisiongym.envs.core.errors import ValidationError
 from decisiongym.envs.jobshop.instance import (
     JobShopInstance,

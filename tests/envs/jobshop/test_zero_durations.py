@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from decisiongym.baselines.cpsat import solve_cpsat
-from decisiongym.baselines.dispatching import solve_rule
-from decisiongym.baselines.names import RULE_NAMES, SCHEME_NAMES
+from decisiongym.baselines.jobshop.cpsat import solve_cpsat
+from decisiongym.baselines.jobshop.dispatching import solve_rule
+from decisiongym.baselines.jobshop.names import RULE_NAMES, SCHEME_NAMES
 from decisiongym.envs.core.errors import ValidationError
 from decisiongym.envs.jobshop.env import JobShopEnv
 from decisiongym.envs.jobshop.instance import JobShopInstance, load_instance

@@ -1,0 +1,389 @@
+"""Job-shop methods by name, and the benchmark grid: instances x methods x schemes.
+
+Every method returns a :class:`Schedule`; every record says whether the independent
+``validate`` accepted it.
+
+The learned dispatching rule (``decisiongym.agents.jobshop``) runs greedy on every instance and
+best-of-N on the large ones, where CP-SAT is then given exactly the wall time best-of-N took
+(``cpsat-matched``): the comparison at equal time and equal cores that says whether the
+network is worth running instead of a solver.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from decisiongym.baselines.jobshop.dispatching import best_rule, solve_rule
+from decisiongym.baselines.jobshop.names import DEFAULT_SCHEME, METHODS, RULE_NAMES, SCHEME_NAMES
+from decisiongym.envs.core.errors import ValidationError
+from decisiongym.envs.jobshop.bounds import Bounds, read_bounds
+from decisiongym.envs.jobshop.instance import JobShopInstance, load_instance
+from decisiongym.envs.jobshop.solution import Schedule, validate
+
+# Instances with at least this many jobs (ta51-ta80) also get best-of-N and time-matched
+# CP-SAT: there CP-SAT's search is far from optimal in seconds, so sampling has a chance.
+LARGE_JOBS = 50
+DEFAULT_SAMPLES = 32
+
+
+@dataclass
+class SolveRecord:
+    """One method's answer on one instance, as printed by ``decisiongym solve --json``."""
+
+    instance: str
+    method: str
+    scheme: str | None
+    makespan: int | None
+    bound: int | None
+    wall_s: float
+    cpu_s: float
+    valid: bool
+    status: str
+    seed: int
+    schedule: Schedule | None = field(default=None, repr=False)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        record = {
+            "instance": self.instance,
+            "method": self.method,
+            "scheme": self.scheme,
+            "makespan": self.makespan,
+            "bound": self.bound,
+            "wall_s": round(self.wall_s, 6),
+            "cpu_s": round(self.cpu_s, 6),
+            "valid": self.valid,
+            "status": self.status,
+            "seed": self.seed,
+            **self.extra,
+            "schedule": self.schedule.to_records() if self.schedule is not None else None,
+        }
+        return record
+
+
+def _check(instance: JobShopInstance, schedule: Schedule | None) -> bool:
+    if schedule is None:
+        return False
+    try:
+        validate(instance, schedule)
+    except ValidationError:
+        return False
+    return True
+
+
+def solve_jobshop(
+    instance: JobShopInstance,
+    method: str,
+    scheme: str = DEFAULT_SCHEME,
+    time_limit: float = 10.0,
+    workers: int = 2,
+    seed: int = 0,
+    warm_start: Schedule | None = None,
+    on_solution: Callable[[float, float, float], None] | None = None,
+    samples: int = 1,
+    checkpoint: str | os.PathLike[str] | None = None,
+) -> SolveRecord:
+    """Solve one instance with a method named as on the command line.
+
+    :param method: a dispatching rule (``spt``, ``mwkr``...), ``cpsat`` or ``learned``.
+    :param scheme: schedule-generation scheme of the rules (CP-SAT has none; the learned rule
+        uses the one its network was trained for).
+    :param time_limit: CP-SAT's time limit in seconds.
+    :param workers: CP-SAT's workers (the learned rule runs on one core).
+    :param seed: seed of the ``random`` rule, of CP-SAT and of the learned rule's sampling.
+    :param warm_start: CP-SAT's warm start (see ``solve_cpsat``).
+    :param samples: the learned rule's rollouts: 1 is greedy, N the best of N (greedy one of
+        them).
+    :param checkpoint: the learned rule's network file; the shipped one when None.
+    """
+    if method == "learned":
+        return _solve_learned(instance, samples, checkpoint, seed)
+    t0, c0 = time.perf_counter(), time.process_time()
+    if method in RULE_NAMES:
+        result = solve_rule(instance, method, scheme, seed)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        return SolveRecord(instance.name, method, scheme, result.makespan, None, wall, cpu,
+                           _check(instance, result.schedule), "FEASIBLE", seed, result.schedule)
+    if method == "cpsat":
+        from decisiongym.baselines.jobshop.cpsat import solve_cpsat
+
+        cp = solve_cpsat(instance, time_limit=time_limit, workers=workers, seed=seed,
+                         warm_start=warm_start, on_solution=on_solution)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        return SolveRecord(instance.name, method, None, cp.makespan, cp.bound, wall, cpu,
+                           _check(instance, cp.schedule), cp.status, seed, cp.schedule,
+                           {"time_limit": time_limit, "workers": workers})
+    raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+
+
+def _solve_learned(instance: JobShopInstance, samples: int,
+                   checkpoint: str | os.PathLike[str] | None, seed: int) -> SolveRecord:
+    from decisiongym.agents.jobshop.inference import rollout
+    from decisiongym.agents.jobshop.network import DispatchNetwork, default_checkpoint
+
+    if samples < 1:
+        raise ValueError(f"samples must be >= 1, got {samples}")
+    path = Path(checkpoint) if checkpoint is not None else default_checkpoint()
+    network = DispatchNetwork.load(path)
+    # The clock starts after loading: reading the file is paid once, not per instance.
+    t0, c0 = time.perf_counter(), time.process_time()
+    result = rollout(network, instance, samples=samples, seed=seed)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return SolveRecord(instance.name, "learned", network.config.scheme, result.makespan, None,
+                       wall, cpu, _check(instance, result.schedule), "FEASIBLE", seed,
+                       result.schedule, {"samples": result.samples,
+                                         "temperature": result.temperature,
+                                         "checkpoint": str(path)})
+
+
+# -- the benchmark grid ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class JobShopCell:
+    """One benchmark run.
+
+    :param method: a rule, ``cpsat``, ``cpsat-warm`` (from the best rule), ``cpsat-matched``
+        (``time_limit`` is then the wall time of the learned run it is matched with) or
+        ``learned``.
+    :param instance: a built-in name or an instance file.
+    :param samples: the learned rule's rollouts (1: greedy).
+    :param checkpoint: the learned rule's network file.
+    :param bounds: ``(lower, upper)`` best-known bounds that replace the instance's own (from
+        a bounds file), ``None`` to keep them.
+    """
+
+    instance: str
+    method: str
+    scheme: str | None
+    time_limit: float
+    workers: int
+    seed: int
+    samples: int = 1
+    checkpoint: str | None = None
+    bounds: tuple[int | None, int | None] | None = None
+
+
+def learned_method(samples: int) -> str:
+    """The records' name of the learned rule run with ``samples`` rollouts."""
+    return "learned" if samples == 1 else f"learned-{samples}"
+
+
+def describe(cell: JobShopCell) -> str:
+    if cell.method == "learned":
+        return f"{cell.instance} {learned_method(cell.samples)}"
+    return f"{cell.instance} {cell.method}" + (f" {cell.scheme}" if cell.scheme else "")
+
+
+def grid(instances: Sequence[str], time_limit: float, workers: int, seed: int,
+         warm: bool = True, cpsat_instances: Sequence[str] | None = None,
+         checkpoint: str | None = None, samples: int = DEFAULT_SAMPLES,
+         bounds: Bounds | None = None) -> list[JobShopCell]:
+    """Every rule under every scheme; CP-SAT and CP-SAT warm-started from the best rule on
+    ``cpsat_instances`` (default: all); with a ``checkpoint``, the learned rule greedy on every
+    instance and best of ``samples`` on those with :data:`LARGE_JOBS` jobs or more.
+
+    The time-matched CP-SAT cells need the best-of-N wall times: :func:`matched_cells` makes
+    them from the records of these.
+
+    :param instances: built-in names or instance files.
+    :param cpsat_instances: names (or files) among ``instances``.
+    :param bounds: best-known bounds by instance name, replacing the instances' own.
+    :raises ValueError: when two instances share a name, or a CP-SAT instance is not among
+        ``instances``.
+    """
+    loaded = {source: load_instance(source) for source in instances}
+    seen: dict[str, str] = {}
+    for source, instance in loaded.items():
+        if instance.name in seen:
+            raise ValueError(f"{seen[instance.name]} and {source} are both named "
+                             f"{instance.name!r}: the records could not tell them apart")
+        seen[instance.name] = source
+    names = set(seen)
+    cpsat_names = names if cpsat_instances is None else {
+        token if token in names else load_instance(token).name for token in cpsat_instances}
+    if cpsat_names - names:
+        raise ValueError("the CP-SAT instances must be among the benchmark's instances; "
+                         f"{', '.join(sorted(cpsat_names - names))} are not")
+    cells = []
+    for name, instance in loaded.items():
+        known = (bounds or {}).get(instance.name)
+        for scheme in SCHEME_NAMES:
+            for rule in RULE_NAMES:
+                cells.append(JobShopCell(name, rule, scheme, time_limit, workers, seed,
+                                         bounds=known))
+        if checkpoint is not None:
+            cells.append(JobShopCell(name, "learned", None, time_limit, workers, seed, 1,
+                                     checkpoint, known))
+            if samples > 1 and instance.n_jobs >= LARGE_JOBS:
+                cells.append(JobShopCell(name, "learned", None, time_limit, workers, seed,
+                                         samples, checkpoint, known))
+        if instance.name in cpsat_names:
+            cells.append(JobShopCell(name, "cpsat", None, time_limit, workers, seed,
+                                     bounds=known))
+            if warm:
+                cells.append(JobShopCell(name, "cpsat-warm", None, time_limit, workers, seed,
+                                         bounds=known))
+    return cells
+
+
+def matched_cells(records: Sequence[dict[str, Any]],
+                  sources: dict[str, str] | None = None) -> list[JobShopCell]:
+    """CP-SAT on each instance a best-of-N record ran on, with that record's wall time as its
+    limit and as many workers as the learned run had cores (one).
+
+    :param sources: instance name -> the name or file it was loaded from, where they differ
+        (the records hold names only).
+    """
+    return [JobShopCell((sources or {}).get(r["instance"], r["instance"]), "cpsat-matched",
+                        None, float(r["wall_s"]), int(r["workers"]), int(r["seed"]),
+                        bounds=(r["lb"], r["ub"]) if "ub" in r else None)
+            for r in records if str(r["method"]).startswith("learned-")]
+
+
+def run_cell(cell: JobShopCell) -> dict[str, Any]:
+    """One flat benchmark record (no schedule: it is validated here, then dropped)."""
+    instance = load_instance(cell.instance)
+    if cell.bounds is not None:
+        lower, upper = cell.bounds
+        instance = replace(instance, lower_bound=lower, upper_bound=upper)
+    extra: dict[str, Any] = {}
+    if cell.method == "cpsat-warm":
+        start = best_rule(instance, cell.seed)
+        record = solve_jobshop(instance, "cpsat", time_limit=cell.time_limit,
+                               workers=cell.workers, seed=cell.seed, warm_start=start.schedule)
+        record.method = "cpsat-warm"
+        extra = {"warm_start": f"{start.rule}/{start.scheme}",
+                 "warm_start_makespan": start.makespan}
+    elif cell.method == "cpsat-matched":
+        record = solve_jobshop(instance, "cpsat", time_limit=cell.time_limit,
+                               workers=cell.workers, seed=cell.seed)
+        record.method = "cpsat-matched"
+    elif cell.method == "learned":
+        record = solve_jobshop(instance, "learned", workers=cell.workers, seed=cell.seed,
+                               samples=cell.samples, checkpoint=cell.checkpoint)
+        record.method = learned_method(cell.samples)
+    else:
+        record = solve_jobshop(instance, cell.method, cell.scheme or DEFAULT_SCHEME,
+                               time_limit=cell.time_limit, workers=cell.workers, seed=cell.seed)
+    uses_workers = record.method.startswith("cpsat")
+    ub = instance.upper_bound
+    gap = None if ub is None or record.makespan is None else 100.0 * (record.makespan - ub) / ub
+    return {
+        "instance": instance.name,
+        "n_jobs": instance.n_jobs,
+        "n_machines": instance.n_machines,
+        "lb": instance.lower_bound,
+        "ub": ub,
+        "method": record.method,
+        "scheme": record.scheme or "",
+        "seed": cell.seed,
+        "budget_s": cell.time_limit if record.method.startswith("cpsat") else None,
+        "workers": cell.workers if uses_workers else 1,
+        "makespan": record.makespan,
+        "bound": record.bound,
+        "gap_pct": gap,
+        "wall_s": record.wall_s,
+        "cpu_s": record.cpu_s,
+        "valid": record.valid,
+        "status": record.status,
+        "warm_start": extra.get("warm_start", ""),
+        "warm_start_makespan": extra.get("warm_start_makespan"),
+        "samples": record.extra.get("samples"),
+        "temperature": record.extra.get("temperature"),
+        # the file name only: a results file must not carry the paths of the machine it ran on
+        "checkpoint": Path(record.extra["checkpoint"]).name if "checkpoint" in record.extra
+        else "",
+    }
+
+
+def run_benchmark(
+    instances: Sequence[str],
+    time_limit: float = 10.0,
+    workers: int = 2,
+    seed: int = 0,
+    out_dir: str | Path = "benchmarks/results",
+    command: str = "decisiongym bench jobshop",
+    backend: str = "local",
+    address: str | None = None,
+    speed: bool = True,
+    speed_seconds: float = 3.0,
+    warm: bool = True,
+    cpsat_instances: Sequence[str] | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    samples: int = DEFAULT_SAMPLES,
+    bounds: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Run the grid and the simulator-speed table; write ``jobshop.csv``, ``jobshop_speed.csv``
+    and ``jobshop.md`` into ``out_dir``; return the markdown path.
+
+    :param cpsat_instances: the instances of the fixed-budget CP-SAT cells (default: all).
+    :param checkpoint: the learned rule's network; the shipped one when None, and without a
+        shipped one the learned cells are left out (with a note on stderr).
+    :param samples: rollouts of the best-of-N cells (1 leaves them and the time-matched
+        CP-SAT out).
+    :param bounds: a bounds file (:mod:`decisiongym.envs.jobshop.bounds`) whose best-known
+        bounds replace the instances' own, for the gaps.
+    """
+    import pandas as pd
+
+    from decisiongym.bench.jobshop import report as jobshop_report
+    from decisiongym.bench.runner import run_grid
+
+    if samples < 1:
+        raise ValueError(f"samples must be >= 1, got {samples}")
+    known = read_bounds(bounds) if bounds is not None else None
+    network_file = learned_checkpoint(checkpoint)
+    cells = grid(instances, time_limit, workers, seed, warm, cpsat_instances, network_file,
+                 samples, known)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    records = run_grid(cells, run_cell, describe, backend=backend, address=address,
+                       title="job shop")
+    # run_grid keeps the cells' order: each record's name beside the name or file it came from
+    matched = matched_cells(records, {record["instance"]: cell.instance
+                                      for cell, record in zip(cells, records, strict=True)})
+    if matched:
+        records += run_grid(matched, run_cell, describe, backend=backend, address=address,
+                            title="time-matched CP-SAT")
+        # each instance's records together, in the grid's order
+        order = {name: i for i, name in enumerate(dict.fromkeys(r["instance"] for r in records))}
+        records.sort(key=lambda r: order[r["instance"]])
+    results = pd.DataFrame.from_records(records)
+    results.to_csv(out / "jobshop.csv", index=False)
+    speed_table = None
+    if speed:
+        from decisiongym.bench.jobshop.env_speed import measure_all
+
+        speed_table = pd.DataFrame.from_records(measure_all(seconds=speed_seconds, seed=seed))
+        speed_table.to_csv(out / "jobshop_speed.csv", index=False)
+    markdown = jobshop_report.render(results, speed_table, command,
+                                     None if bounds is None else Path(bounds).name)
+    path = out / "jobshop.md"
+    path.write_text(markdown)
+    return path
+
+
+def learned_checkpoint(checkpoint: str | os.PathLike[str] | None) -> str | None:
+    """The network file the learned cells use, checked by loading it once; None (and a note on
+    stderr) when none is given and none is shipped.
+
+    The one rollout on ft06 also pays numba's and torch's start-up, so that no instance's wall
+    time carries it.
+
+    :raises FileNotFoundError: for a given file that does not exist.
+    :raises ValueError: for a file that is not a dispatching checkpoint.
+    """
+    from decisiongym.agents.jobshop.network import default_checkpoint
+
+    if checkpoint is None and not default_checkpoint().is_file():
+        print(f"note: no learned dispatching rule at {default_checkpoint()}; the learned cells "
+              "are left out (pass --checkpoint FILE to benchmark one)", file=sys.stderr)
+        return None
+    path = str(checkpoint if checkpoint is not None else default_checkpoint())
+    solve_jobshop(load_instance("ft06"), "learned", checkpoint=path)
+    return path
