@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 # The method names come from a module that imports nothing heavy: building the parser (and so
 # `--help` and `list`) must not load numba, torch or OR-Tools.
-from decisiongym.baselines.jobshop.names import DEFAULT_SCHEME, METHODS, SCHEME_NAMES
+from decisiongym.envs.jobshop.ids import DEFAULT_SCHEME, METHODS, SCHEME_NAMES
+from decisiongym.envs.soc.ids import AGENT_NAMES as SOC_AGENTS
+from decisiongym.envs.soc.ids import ONLINE_SCHEDULERS, STATIC_METHODS
 
 if TYPE_CHECKING:
     from decisiongym.bench.jobshop.grid import SolveRecord
@@ -108,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     soc.add_argument("dag", help="built-in application name or path to a JSON application")
     soc.add_argument("--platform", default="default",
                      help="built-in platform name or path to a JSON platform (default: default)")
-    soc.add_argument("--method", required=True, choices=("heft", "peft", "cpop", "cpsat"),
+    soc.add_argument("--method", required=True, choices=STATIC_METHODS,
                      help="static scheduler")
     soc.add_argument("--time-limit", type=_positive, default=10.0,
                      help="CP-SAT time limit in seconds (default: 10)")
@@ -129,8 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="ds3 (DS3's six applications and job probabilities) or a comma list "
                     "app[:weight] of built-in names or JSON files (default: ds3)")
     ss.add_argument("--scheduler", required=True,
-                    choices=("met", "etf", "eft", "stf", "heft-rt", "random", "round-robin",
-                             "learned"),
+                    choices=ONLINE_SCHEDULERS + SOC_AGENTS,
                     help="online scheduler (learned: the shipped DeepSoCS-style policy, or "
                     "--checkpoint)")
     ss.add_argument("--checkpoint", default=None,
@@ -378,11 +379,12 @@ def _bench_soc(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _list() -> int:
-    from decisiongym import ENVIRONMENTS
+    from decisiongym.envs import families
 
-    width = max(len(e.id) for e in ENVIRONMENTS)
-    for entry in ENVIRONMENTS:
-        print(f"{entry.id:<{width}}  {entry.description}")
+    envs = [env for each in families() for env in each.envs]
+    width = max(len(env.id) for env in envs)
+    for env in envs:
+        print(f"{env.id:<{width}}  {env.summary}")
     return 0
 
 

@@ -13,12 +13,12 @@ EASY = "decisiongym/MAB-Bernoulli-Easy-K5-Video-v0"
 
 
 def test_list_names_every_bandit_id(capsys: pytest.CaptureFixture[str]) -> None:
-    from decisiongym.envs.bandits.ids import BANDIT_ENVS
+    from decisiongym.envs.bandits.ids import FAMILY
 
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for env_id, *_ in BANDIT_ENVS:
-        assert env_id in out
+    for env in FAMILY.envs:
+        assert env.id in out
 
 
 def test_simulate_prints_regret_computed_from_the_oracle(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from decisiongym.baselines.jobshop.names import DEFAULT_SCHEME, RULE_NAMES, SCHEME_NAMES
+from decisiongym.envs.jobshop.ids import DEFAULT_SCHEME, RULE_NAMES, SCHEME_NAMES
 from decisiongym.envs.jobshop.instance import JobShopInstance
 from decisiongym.envs.jobshop.simulator import Simulator
 from decisiongym.envs.jobshop.solution import Schedule

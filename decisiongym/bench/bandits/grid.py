@@ -54,9 +54,9 @@ def run_bandit(
 
     import decisiongym  # noqa: F401  (registers the ids)
     from decisiongym.agents.bandits import make_agent
-    from decisiongym.envs.bandits.ids import BANDIT_ENVS
+    from decisiongym.envs.bandits.ids import FAMILY
 
-    bandit_ids = [entry[0] for entry in BANDIT_ENVS]
+    bandit_ids = [env.id for env in FAMILY.envs]
     if env_id not in bandit_ids:
         close = difflib.get_close_matches(env_id, bandit_ids, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""

@@ -35,9 +35,9 @@ CONTEXTUAL_RANGES = {
 
 def default_suites(quick: bool = False) -> dict[str, list[BanditSuite]]:
     """The benchmark's suites (short horizons with ``quick``)."""
-    from decisiongym.envs.bandits.ids import BANDIT_ENVS
+    from decisiongym.envs.bandits.ids import FAMILY
 
-    ids = [entry[0] for entry in BANDIT_ENVS]
+    ids = [env.id for env in FAMILY.envs]
     bernoulli = tuple(i for i in ids if i.startswith("decisiongym/MAB-Bernoulli"))
     gaussian = tuple(i for i in ids if i.startswith("decisiongym/MAB-Gaussian"))
     contextual = tuple(i for i in ids if i.startswith("decisiongym/ContextualBandit-"))

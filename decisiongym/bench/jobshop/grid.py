@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from decisiongym.baselines.jobshop.dispatching import best_rule, solve_rule
-from decisiongym.baselines.jobshop.names import DEFAULT_SCHEME, METHODS, RULE_NAMES, SCHEME_NAMES
 from decisiongym.envs.core.errors import ValidationError
 from decisiongym.envs.jobshop.bounds import Bounds, read_bounds
+from decisiongym.envs.jobshop.ids import DEFAULT_SCHEME, METHODS, RULE_NAMES, SCHEME_NAMES
 from decisiongym.envs.jobshop.instance import JobShopInstance, load_instance
 from decisiongym.envs.jobshop.solution import Schedule, validate
 

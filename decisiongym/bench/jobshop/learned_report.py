@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from decisiongym.baselines.jobshop.names import RULE_NAMES
 from decisiongym.bench.markdown import format_int, format_number, markdown_table
+from decisiongym.envs.jobshop.ids import RULE_NAMES
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from decisiongym.baselines.jobshop.names import RULE_NAMES, SCHEME_NAMES
 from decisiongym.bench.jobshop.learned_report import learned_section
 from decisiongym.bench.machine import header_lines
 from decisiongym.bench.markdown import format_int, format_number, markdown_table
+from decisiongym.envs.jobshop.ids import RULE_NAMES, SCHEME_NAMES
 
 
 def render(results: pd.DataFrame, speed: pd.DataFrame | None, command: str,

@@ -12,6 +12,7 @@ from gymnasium import spaces
 
 from decisiongym.envs.core.errors import InvalidActionError
 from decisiongym.envs.jobshop import sim
+from decisiongym.envs.jobshop.ids import DEFAULT_SCHEME
 from decisiongym.envs.jobshop.instance import JobShopInstance, load_instance
 from decisiongym.envs.jobshop.simulator import Simulator, scheme_code
 from decisiongym.envs.jobshop.solution import Schedule
@@ -30,11 +31,12 @@ class JobShopEnv(gym.Env):
     a machine runs one operation at a time. Each step the agent picks a job, and its next
     operation is placed on its machine by the *schedule-generation scheme*:
 
-    * ``"insertion"`` (default): any unfinished job may be picked; its operation starts at the
-      earliest time its job and machine allow, filling an idle gap on the machine where it fits
+    * ``"non-delay"`` (default, ``ids.DEFAULT_SCHEME``, as for the rules and the command line):
+      only jobs whose next operation can start at the earliest time any operation can start; no
+      machine is left idle when it could work.
+    * ``"insertion"``: any unfinished job may be picked; its operation starts at the earliest
+      time its job and machine allow, filling an idle gap on the machine where it fits
       (left-shift, as in L2D). Every active schedule, hence an optimal one, is reachable.
-    * ``"non-delay"``: only jobs whose next operation can start at the earliest time any
-      operation can start; no machine is left idle when it could work.
     * ``"active"`` (Giffler-Thompson): only jobs that compete, on the machine of the earliest
       completing operation, for a start before that completion.
 
@@ -86,7 +88,7 @@ class JobShopEnv(gym.Env):
 
     ## Arguments
     * ``instance``: name, ``JobShopInstance`` or generator (default ``"ta01"``).
-    * ``scheme``: ``"insertion"`` (default), ``"non-delay"`` or ``"active"``.
+    * ``scheme``: ``"non-delay"`` (default), ``"insertion"`` or ``"active"``.
     * ``reward``: ``"lb-decrease"`` (default) or ``"sparse"``.
     * ``invalid_action``: ``"raise"`` (default) or ``"penalize"``;
       ``invalid_action_penalty`` sets the penalty.
@@ -116,7 +118,7 @@ class JobShopEnv(gym.Env):
     def __init__(
         self,
         instance: InstanceSource = "ta01",
-        scheme: str = "insertion",
+        scheme: str = DEFAULT_SCHEME,
         reward: str = "lb-decrease",
         invalid_action: str = "raise",
         invalid_action_penalty: float | None = None,

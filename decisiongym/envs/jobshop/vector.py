@@ -27,6 +27,7 @@ from decisiongym.envs.jobshop.env import (
     padded_shape,
     resolve_source,
 )
+from decisiongym.envs.jobshop.ids import DEFAULT_SCHEME
 from decisiongym.envs.jobshop.instance import JobShopInstance
 from decisiongym.envs.jobshop.simulator import load, scheme_code
 from decisiongym.envs.jobshop.solution import Schedule
@@ -55,7 +56,7 @@ class JobShopVectorEnv(VectorEnv):
         self,
         num_envs: int = 1,
         instance: InstanceSource = "ta01",
-        scheme: str = "insertion",
+        scheme: str = DEFAULT_SCHEME,
         reward: str = "lb-decrease",
         max_jobs: int | None = None,
         max_machines: int | None = None,

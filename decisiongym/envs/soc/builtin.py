@@ -28,6 +28,7 @@ import numpy as np
 
 from decisiongym.envs.soc.graph import TaskGraph, task_graph
 from decisiongym.envs.soc.platform import Platform
+from decisiongym.envs.soc.solution import DagProblem
 
 DUMMY_TASK_US = 1e-3
 """Execution time given to DS3's zero-time source and sink tasks (``end``, ``ST``,
@@ -445,3 +446,15 @@ def load_platform(name_or_path: str | os.PathLike[str]) -> Platform:
         f"{key!r} is neither a built-in platform ({', '.join(BUILTIN_PLATFORMS)}) "
         "nor an existing file"
     )
+
+
+def load_dag_problem(
+    name_or_path: str | os.PathLike[str], platform: str | os.PathLike[str] = "default"
+) -> DagProblem:
+    """An application (built-in name or file) on a platform (built-in name or file), checked
+    against each other: the instance of the static schedulers.
+
+    :raises KeyError: for a name that is neither built in nor an existing file.
+    """
+    on = load_platform(platform)
+    return DagProblem(on, load_application(name_or_path, platform=on))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -22,6 +22,14 @@ CONSTRAINTS = (
     "pe-exclusivity",
 )
 """The constraint names :func:`validate` raises, in the order it checks them."""
+
+
+class DagProblem(NamedTuple):
+    """One application DAG on one platform: what the static schedulers (HEFT, PEFT, CPOP,
+    CP-SAT) take, and the family's instance type for :func:`validate_dag`."""
+
+    platform: Platform
+    graph: TaskGraph
 
 
 @dataclass(frozen=True, eq=False)
@@ -353,3 +361,9 @@ def _check_exclusivity(
             f"PE {pe[r]} runs job {job[r]} task {task[r]} over [{start[r]:g}, {finish[r]:g}] "
             f"and job {job[s]} task {task[s]} from {start[s]:g}",
         )
+
+
+def validate_dag(problem: DagProblem, trace: Trace) -> float:
+    """:func:`validate` for one DAG on one platform, in the ``validate(instance, solution)``
+    form every family offers; returns the makespan."""
+    return validate(problem.platform, problem.graph, trace)

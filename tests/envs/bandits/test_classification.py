@@ -13,21 +13,13 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
+import decisiongym  # noqa: F401  (registers the ids)
 from decisiongym.envs.bandits.classification import (
     ClassificationBanditEnv,
     load_classification_data,
 )
-from decisiongym.envs.bandits.ids import BANDIT_ENVS
+from decisiongym.envs.bandits.ids import FAMILY
 from decisiongym.envs.core.errors import InstanceFormatError, InvalidActionError
-
-
-def _register_bandit_ids() -> None:
-    for env_id, entry_point, kwargs, _ in BANDIT_ENVS:
-        if env_id not in gym.registry:
-            gym.register(env_id, entry_point=entry_point, kwargs=kwargs)
-
-
-_register_bandit_ids()
 
 BUNDLED = [  # name, arms, rows, features (scikit-learn's bundled sets)
     ("digits", 10, 1797, 64),
@@ -273,5 +265,5 @@ def test_ids_are_registered(tmp_path: Path) -> None:
     assert isinstance(unwrapped, ClassificationBanditEnv)
     assert unwrapped.class_names == ("a", "b")
     env.close()
-    registered = {entry[0] for entry in BANDIT_ENVS}
+    registered = {env.id for env in FAMILY.envs}
     assert {f"decisiongym/ClassificationBandit-{name}-v0" for name in ids} <= registered

@@ -12,18 +12,10 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-from decisiongym.envs.bandits.ids import BANDIT_ENVS
+import decisiongym  # noqa: F401  (registers the ids)
+from decisiongym.envs.bandits.ids import FAMILY
 from decisiongym.envs.bandits.mab import MAB_CONFIGS, MABConfig, MultiArmedBanditEnv
 from decisiongym.envs.core.errors import InvalidActionError
-
-
-def _register_bandit_ids() -> None:
-    for env_id, entry_point, kwargs, _ in BANDIT_ENVS:
-        if env_id not in gym.registry:
-            gym.register(env_id, entry_point=entry_point, kwargs=kwargs)
-
-
-_register_bandit_ids()
 
 PUBLISHED = {  # difficulty -> (horizon, Bernoulli gap, Gaussian sigma), BanditBench's values
     "easy": (300, 0.5, 1.0),
@@ -215,15 +207,15 @@ def test_an_invalid_action_raises(action: object) -> None:
 
 
 def test_the_16_ids_are_registered_with_their_config() -> None:
-    mab_ids = [entry for entry in BANDIT_ENVS if entry[0].startswith("decisiongym/MAB-")]
+    mab_ids = [env for env in FAMILY.envs if env.id.startswith("decisiongym/MAB-")]
     assert len(mab_ids) == 16
-    for env_id, entry_point, kwargs, description in mab_ids:
-        name = kwargs["config"]
+    for entry in mab_ids:
+        env_id, entry_point, name = entry.id, entry.entry_point, entry.kwargs["config"]
         dist, difficulty, k, domain = name.split("-")
         assert env_id == (f"decisiongym/MAB-{dist.capitalize()}-{difficulty.capitalize()}-"
                           f"K{k[1:]}-{domain.capitalize()}-v0")
         assert entry_point == "decisiongym.envs.bandits.mab:MultiArmedBanditEnv"
-        assert description
+        assert entry.summary
         env = gym.make(env_id)
         unwrapped = env.unwrapped
         assert isinstance(unwrapped, MultiArmedBanditEnv)

@@ -11,22 +11,13 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-from decisiongym.envs.bandits.ids import BANDIT_ENVS
+import decisiongym  # noqa: F401  (registers the ids)
 from decisiongym.envs.bandits.synthetic import (
     REWARD_FUNCTIONS,
     SyntheticContextualBanditEnv,
     unit_sphere,
 )
 from decisiongym.envs.core.errors import InvalidActionError
-
-
-def _register_bandit_ids() -> None:
-    for env_id, entry_point, kwargs, _ in BANDIT_ENVS:
-        if env_id not in gym.registry:
-            gym.register(env_id, entry_point=entry_point, kwargs=kwargs)
-
-
-_register_bandit_ids()
 
 REWARDS = ("linear", "quadratic", "cosine")
 
