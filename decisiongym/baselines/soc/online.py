@@ -1,7 +1,7 @@
 """Online schedulers for streams of task DAGs on an SoC: MET, ETF, EFT, STF, HEFT_RT, random and
 round-robin.
 
-Every scheduler here drives :class:`~decisiongym.envs.soc.sim.SoCSimulator` and returns its
+Every scheduler here drives :class:`~decisiongym.envs.soc.simulator.SoCSimulator` and returns its
 :class:`~decisiongym.envs.soc.metrics.SimulationResult`, so they are compared on the same
 trace, validator and metrics as any learned policy.
 
@@ -37,7 +37,8 @@ from decisiongym.baselines.soc.list_scheduling import heft_order, schedule_tasks
 from decisiongym.envs.soc.graph import TaskGraph
 from decisiongym.envs.soc.metrics import SimulationResult
 from decisiongym.envs.soc.platform import Platform
-from decisiongym.envs.soc.sim import AT, RULES, SoCSimulator
+from decisiongym.envs.soc.sim import AT, RULES
+from decisiongym.envs.soc.simulator import SoCSimulator
 from decisiongym.envs.soc.workload import Workload
 
 
