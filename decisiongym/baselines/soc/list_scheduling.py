@@ -96,7 +96,8 @@ def heft(graph: TaskGraph, platform: Platform, rank: RankKind = "mean") -> ListS
     :param graph: the DAG.
     :param platform: the PEs.
     :param rank: ``"mean"`` (the paper), ``"best"`` or ``"worst"``: how a task's execution
-        times are summarised in its upward rank (see :func:`upward_rank`).
+        times are summarised in its upward rank (see
+        :func:`~decisiongym.baselines.soc.ranks.upward_rank`).
     """
     t0 = time.perf_counter()
     table = cost_table(graph, platform, None)

@@ -409,7 +409,8 @@ def heft_order(
 def optimistic_cost_table(
     graph: TaskGraph, platform: Platform, cost: np.ndarray | None = None
 ) -> np.ndarray:
-    """PEFT's optimistic cost table ``OCT(t, p)``, ``(n_tasks, n_pes)`` (module docstring).
+    """PEFT's optimistic cost table ``OCT(t, p)``, ``(n_tasks, n_pes)`` (its definition is in
+    :mod:`decisiongym.baselines.soc.list_scheduling`).
 
     :param graph: the DAG.
     :param platform: the PEs.

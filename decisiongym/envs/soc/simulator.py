@@ -179,7 +179,8 @@ class SoCSimulator:
     def run(self, scheduler: str, seed: int = 0) -> SimulationResult:
         """Simulate the whole workload from the start with a built-in scheduler.
 
-        :param scheduler: a name in :data:`RULES` (case and ``_``/``-`` do not matter).
+        :param scheduler: a name in :data:`~decisiongym.envs.soc.sim.RULES` (case and ``_``/``-``
+            do not matter).
         :param seed: seed of the ``random`` rule.
         """
         code = rule_code(scheduler)
@@ -292,7 +293,7 @@ class SoCSimulator:
     def decide(self, scheduler: str) -> None:
         """Commit every ready task now with a built-in rule (one decision of :meth:`run`).
 
-        :param scheduler: a name in :data:`RULES`.
+        :param scheduler: a name in :data:`~decisiongym.envs.soc.sim.RULES`.
         """
         decide(rule_code(scheduler), self.cost, self.min_cost, self.row_static, self.row_state,
                self.row_time, self.pe_time, self.queue, self.heap_time, self.counters,
