@@ -11,7 +11,12 @@ import pytest
 from decisiongym.envs.jobshop.catalog import load_instance
 from decisiongym.envs.jobshop.formats import format_orlib, read_orlib
 from decisiongym.envs.jobshop.instance import JobShopInstance
-from decisiongym.envs.jobshop.taillard import taillard_generate, taillard_instance
+from decisiongym.envs.jobshop.taillard import (
+    canonical_taillard_name,
+    ft06_instance,
+    taillard_generate,
+    taillard_instance,
+)
 
 TAILLARD = [f"ta{i:02d}" for i in range(1, 81)]
 
@@ -107,3 +112,18 @@ def test_taillard_generate_matches_table_and_checks_seeds() -> None:
     with pytest.raises(ValueError, match="n_jobs"):
         taillard_generate(0, 3, 5, 5)
 
+
+
+@pytest.mark.parametrize(("name", "canonical"), [
+    ("ta1", "ta01"), ("TA01", "ta01"), (" ta080 ", "ta80"), ("ta81", None), ("ta00", None),
+    ("ft06", None), ("", None),
+])
+def test_canonical_taillard_name(name: str, canonical: str | None) -> None:
+    assert canonical_taillard_name(name) == canonical
+
+
+def test_ft06_instance_is_the_built_in_ft06() -> None:
+    ft06 = ft06_instance()
+    assert ft06 is ft06_instance()
+    assert ft06.name == "ft06" and (ft06.lower_bound, ft06.upper_bound) == (55, 55)
+    assert ft06.same_data(load_instance("ft06"))
