@@ -390,7 +390,7 @@ def _list() -> int:
 
 def _solve_jobshop(args: argparse.Namespace) -> int:
     from decisiongym.bench.jobshop.grid import solve_jobshop
-    from decisiongym.envs.jobshop.instance import load_instance
+    from decisiongym.envs.jobshop.catalog import load_instance
 
     if args.method != "learned":
         for flag, value in (("--samples", args.samples), ("--checkpoint", args.checkpoint)):
@@ -650,7 +650,7 @@ def _train_soc(args: argparse.Namespace) -> int:
 
 def _bench_jobshop(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from decisiongym.bench.jobshop.grid import run_benchmark
-    from decisiongym.envs.jobshop.instance import expand_instance_sources
+    from decisiongym.envs.jobshop.catalog import expand_instance_sources
 
     names = expand_instance_sources(args.instances)
     cpsat_names = (None if args.cpsat_instances is None

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from decisiongym.cli import main
-from decisiongym.envs.jobshop.instance import load_instance, write_orlib
+from decisiongym.envs.jobshop.catalog import load_instance
+from decisiongym.envs.jobshop.formats import write_orlib
 from decisiongym.envs.jobshop.solution import Schedule, validate
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -13,7 +13,7 @@ import pytest
 
 from decisiongym.agents.jobshop.network import DispatchNetwork
 from decisiongym.cli import main
-from decisiongym.envs.jobshop.instance import load_instance
+from decisiongym.envs.jobshop.catalog import load_instance
 from decisiongym.envs.jobshop.solution import Schedule, validate
 
 HEAVY = ("numba", "torch", "ortools")

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from decisiongym.envs.jobshop.instance import RandomInstanceGenerator
+from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
 
 
 @dataclass

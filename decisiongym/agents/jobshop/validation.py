@@ -9,7 +9,8 @@ import numpy as np
 from decisiongym.agents.jobshop.inference import rollout
 from decisiongym.agents.jobshop.network import DispatchNetwork
 from decisiongym.baselines.jobshop.dispatching import solve_rule
-from decisiongym.envs.jobshop.instance import JobShopInstance, RandomInstanceGenerator
+from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
+from decisiongym.envs.jobshop.instance import JobShopInstance
 
 REFERENCE_RULES = ("spt", "mwkr", "fdd-mwkr")
 

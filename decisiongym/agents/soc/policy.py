@@ -44,7 +44,7 @@ from decisiongym.agents.soc.compiled import CompiledSoCPolicy
 from decisiongym.envs.soc.env import TASK_FEATURES, US_PER_MS, AppTables, SoCSchedulingEnv
 from decisiongym.envs.soc.metrics import SimulationResult
 from decisiongym.envs.soc.platform import Platform
-from decisiongym.envs.soc.sim import SoCSimulator
+from decisiongym.envs.soc.simulator import SoCSimulator
 from decisiongym.envs.soc.workload import Workload
 
 SHIPPED_CHECKPOINT = "soc_policy.pt"

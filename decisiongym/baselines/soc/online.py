@@ -1,7 +1,7 @@
 """Online schedulers for streams of task DAGs on an SoC: MET, ETF, EFT, STF, HEFT_RT, random and
 round-robin.
 
-Every scheduler here drives :class:`~decisiongym.envs.soc.sim.SoCSimulator` and returns its
+Every scheduler here drives :class:`~decisiongym.envs.soc.simulator.SoCSimulator` and returns its
 :class:`~decisiongym.envs.soc.metrics.SimulationResult`, so they are compared on the same
 trace, validator and metrics as any learned policy.
 
@@ -13,8 +13,8 @@ trace, validator and metrics as any learned policy.
     al., Electronics 9(6):936, 2020). At each arrival, every task of the jobs in the system
     that is not yet committed (ready or still waiting for predecessors) is ranked by HEFT's
     upward rank on the subgraph those tasks induce, and placed by earliest finish with
-    insertion (:func:`~decisiongym.baselines.soc.list_scheduling.heft_order` and
-    :func:`~decisiongym.baselines.soc.list_scheduling.schedule_tasks`) on top of what is already
+    insertion (:func:`~decisiongym.baselines.soc.ranks.heft_order` and
+    :func:`~decisiongym.baselines.soc.placement.schedule_tasks`) on top of what is already
     committed: PEs are free from the scheduler's estimate of when their queues drain, finished
     predecessors sit where they ran, committed ones where they will run at their estimated
     finish, and nothing starts before now. Between arrivals the plan is followed: each PE
@@ -33,11 +33,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from decisiongym.baselines.soc.list_scheduling import heft_order, schedule_tasks
+from decisiongym.baselines.soc.placement import schedule_tasks
+from decisiongym.baselines.soc.ranks import heft_order
 from decisiongym.envs.soc.graph import TaskGraph
 from decisiongym.envs.soc.metrics import SimulationResult
 from decisiongym.envs.soc.platform import Platform
-from decisiongym.envs.soc.sim import AT, RULES, SoCSimulator
+from decisiongym.envs.soc.sim import AT, RULES
+from decisiongym.envs.soc.simulator import SoCSimulator
 from decisiongym.envs.soc.workload import Workload
 
 

@@ -19,11 +19,9 @@ from decisiongym.bench.jobshop.peer_envs import (
     measure_jssenv,
     timed_rollout,
 )
-from decisiongym.envs.jobshop.instance import (
-    RandomInstanceGenerator,
-    load_instance,
-    write_orlib,
-)
+from decisiongym.envs.jobshop.catalog import load_instance
+from decisiongym.envs.jobshop.formats import write_orlib
+from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
 
 OURS = "decisiongym"
 

@@ -22,8 +22,9 @@ from typing import Any
 from decisiongym.baselines.jobshop.dispatching import best_rule, solve_rule
 from decisiongym.envs.core.errors import ValidationError
 from decisiongym.envs.jobshop.bounds import Bounds, read_bounds
+from decisiongym.envs.jobshop.catalog import load_instance
 from decisiongym.envs.jobshop.ids import DEFAULT_SCHEME, METHODS, RULE_NAMES, SCHEME_NAMES
-from decisiongym.envs.jobshop.instance import JobShopInstance, load_instance
+from decisiongym.envs.jobshop.instance import JobShopInstance
 from decisiongym.envs.jobshop.solution import Schedule, validate
 
 # Instances with at least this many jobs (ta51-ta80) also get best-of-N and time-matched

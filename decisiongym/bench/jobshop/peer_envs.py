@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from decisiongym.envs.jobshop.instance import read_orlib, write_orlib
+from decisiongym.envs.jobshop.formats import read_orlib, write_orlib
 
 __all__ = [
     "PEERS",

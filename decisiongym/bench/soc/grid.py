@@ -111,7 +111,7 @@ def _learned_factory() -> Callable[[], Any] | None:
 def _simulate(cell: SocCell) -> Any:
     from decisiongym.baselines.soc.online import ONLINE_SCHEDULERS, simulate
     from decisiongym.envs.soc.builtin import default_platform
-    from decisiongym.envs.soc.sim import SoCSimulator
+    from decisiongym.envs.soc.simulator import SoCSimulator
     from decisiongym.envs.soc.workload import ds3_workload
 
     platform = default_platform()

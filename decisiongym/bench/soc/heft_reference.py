@@ -14,7 +14,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from decisiongym.baselines.soc.list_scheduling import TIE_RESOLUTION, heft
+from decisiongym.baselines.soc.list_scheduling import heft
+from decisiongym.baselines.soc.ranks import TIE_RESOLUTION
 from decisiongym.envs.soc.generator import RandomDAGGenerator, random_platform
 from decisiongym.envs.soc.graph import TaskGraph
 from decisiongym.envs.soc.platform import Platform

@@ -1,5 +1,6 @@
-"""Best-known bounds read from a file the user gives, for instances that carry none (OR-Library
-files) or to replace the shipped ones with a newer snapshot.
+"""Makespan bounds: the check every instance's optional bounds pass, and best-known bounds read
+from a file the user gives, for instances that carry none (OR-Library files) or to replace the
+shipped ones with a newer snapshot.
 
 The file is a JSON object keyed by instance name, each value an object with ``lb`` and ``ub``
 (integers, or null where unknown); other fields are ignored. This is the layout of the public
@@ -13,6 +14,9 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from decisiongym.envs.core.errors import InstanceFormatError
 
@@ -55,3 +59,19 @@ def read_bounds(path: str | os.PathLike[str]) -> Bounds:
             raise InstanceFormatError(f"{name}: lb {lower} is above ub {upper}", file=str(path))
         bounds[str(name)] = (lower, upper)
     return bounds
+
+
+def check_bound(value: Any, field: str) -> int | None:
+    """Check an optional makespan bound.
+
+    :param value: ``None`` or a non-negative integer.
+    :param field: field name used in error messages.
+    :return: the bound as a Python int, or ``None``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InstanceFormatError(f"{field} must be an integer or None, found {value!r}")
+    if value < 0:
+        raise InstanceFormatError(f"{field} must be >= 0, found {value}")
+    return int(value)

@@ -12,8 +12,9 @@ from gymnasium import spaces
 
 from decisiongym.envs.core.errors import InvalidActionError
 from decisiongym.envs.jobshop import sim
+from decisiongym.envs.jobshop.catalog import load_instance
 from decisiongym.envs.jobshop.ids import DEFAULT_SCHEME
-from decisiongym.envs.jobshop.instance import JobShopInstance, load_instance
+from decisiongym.envs.jobshop.instance import JobShopInstance
 from decisiongym.envs.jobshop.simulator import Simulator, scheme_code
 from decisiongym.envs.jobshop.solution import Schedule
 

@@ -43,6 +43,6 @@ FAMILY = Family(
     ),
     baselines={"rules": RULE_NAMES, "exact": ("cpsat",)},
     agents=AGENT_NAMES,
-    loader="decisiongym.envs.jobshop.instance:load_instance",
+    loader="decisiongym.envs.jobshop.catalog:load_instance",
     validator="decisiongym.envs.jobshop.solution:validate",
 )

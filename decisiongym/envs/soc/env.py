@@ -23,7 +23,7 @@ from decisiongym.envs.soc.observation import (
     latency_sum_us,
 )
 from decisiongym.envs.soc.platform import Platform
-from decisiongym.envs.soc.sim import SoCSimulator
+from decisiongym.envs.soc.simulator import SoCSimulator
 from decisiongym.envs.soc.workload import (
     DS3_JOB_PROBABILITIES,
     NOISE_MODELS,

@@ -47,7 +47,7 @@ from numba import njit
 from decisiongym.envs.soc import sim as kernel
 from decisiongym.envs.soc.graph import TaskGraph
 from decisiongym.envs.soc.platform import Platform
-from decisiongym.envs.soc.sim import SoCSimulator
+from decisiongym.envs.soc.simulator import SoCSimulator
 
 US_PER_MS = 1000.0
 

@@ -16,7 +16,8 @@ from decisiongym.agents.jobshop.inference import rollout
 from decisiongym.agents.jobshop.network import DispatchNetwork, NetworkConfig
 from decisiongym.baselines.jobshop.cpsat import solve_cpsat
 from decisiongym.baselines.jobshop.dispatching import solve_rule
-from decisiongym.envs.jobshop.instance import RandomInstanceGenerator, load_instance
+from decisiongym.envs.jobshop.catalog import load_instance
+from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
 from decisiongym.envs.jobshop.solution import validate
 
 SMALL = NetworkConfig(embed_dim=16, op_dim=8, hidden_dim=32)

@@ -7,7 +7,8 @@ import torch
 from decisiongym.agents.jobshop.compiled import CompiledNetwork
 from decisiongym.agents.jobshop.decisions import classify, contested, free_choice
 from decisiongym.agents.jobshop.network import DispatchNetwork, to_tensors
-from decisiongym.envs.jobshop.instance import RandomInstanceGenerator, load_instance
+from decisiongym.envs.jobshop.catalog import load_instance
+from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
 from decisiongym.envs.jobshop.vector import JobShopVectorEnv
 
 

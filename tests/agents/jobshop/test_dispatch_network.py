@@ -12,8 +12,9 @@ from decisiongym.agents.jobshop.network import (
     default_checkpoint,
     to_tensors,
 )
+from decisiongym.envs.jobshop.catalog import load_instance
 from decisiongym.envs.jobshop.env import JobShopEnv
-from decisiongym.envs.jobshop.instance import RandomInstanceGenerator, load_instance
+from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
 
 
 def _observation(instance, max_jobs=None, max_machines=None, steps=5, seed=0):

@@ -10,7 +10,7 @@ from decisiongym.agents.jobshop.network import DispatchNetwork, NetworkConfig, t
 from decisiongym.agents.jobshop.ppo import PPOConfig, make_vec_env, train_ppo
 from decisiongym.agents.jobshop.sb3_policy import DispatchActorCriticPolicy
 from decisiongym.envs.jobshop.env import JobShopEnv
-from decisiongym.envs.jobshop.instance import RandomInstanceGenerator
+from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
 from decisiongym.envs.jobshop.solution import validate
 
 SMALL = NetworkConfig(embed_dim=16, op_dim=8, hidden_dim=32)

@@ -6,7 +6,8 @@ import torch
 
 from decisiongym.agents.jobshop.inference import rollout, temperatures
 from decisiongym.agents.jobshop.network import DispatchNetwork
-from decisiongym.envs.jobshop.instance import RandomInstanceGenerator, load_instance
+from decisiongym.envs.jobshop.catalog import load_instance
+from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
 from decisiongym.envs.jobshop.solution import validate
 
 

@@ -10,7 +10,7 @@ from decisiongym.agents.soc.compiled import CompiledSoCPolicy
 from decisiongym.agents.soc.policy import PolicyConfig, SoCPolicy, run_policy, to_batch
 from decisiongym.envs.soc.builtin import default_platform
 from decisiongym.envs.soc.env import SoCSchedulingEnv
-from decisiongym.envs.soc.sim import SoCSimulator
+from decisiongym.envs.soc.simulator import SoCSimulator
 from decisiongym.envs.soc.workload import ds3_workload
 
 

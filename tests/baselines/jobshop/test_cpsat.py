@@ -7,7 +7,8 @@ import pytest
 
 from decisiongym.baselines.jobshop.cpsat import solve_cpsat
 from decisiongym.baselines.jobshop.dispatching import RULE_NAMES, SCHEME_NAMES, solve_rule
-from decisiongym.envs.jobshop.instance import RandomInstanceGenerator, load_instance
+from decisiongym.envs.jobshop.catalog import load_instance
+from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
 from decisiongym.envs.jobshop.solution import Schedule, validate
 
 

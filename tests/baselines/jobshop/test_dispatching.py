@@ -13,7 +13,7 @@ from decisiongym.baselines.jobshop.dispatching import (
     solve_rule,
 )
 from decisiongym.envs.jobshop import sim
-from decisiongym.envs.jobshop.instance import load_instance
+from decisiongym.envs.jobshop.catalog import load_instance
 from decisiongym.envs.jobshop.solution import validate
 
 

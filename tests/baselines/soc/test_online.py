@@ -27,7 +27,7 @@ from decisiongym.envs.soc.builtin import (
 from decisiongym.envs.soc.generator import RandomDAGGenerator, random_platform
 from decisiongym.envs.soc.graph import TaskGraph
 from decisiongym.envs.soc.platform import Platform
-from decisiongym.envs.soc.sim import SoCSimulator
+from decisiongym.envs.soc.simulator import SoCSimulator
 from decisiongym.envs.soc.solution import validate
 from decisiongym.envs.soc.workload import Workload, ds3_workload, fixed_workload, poisson_workload
 

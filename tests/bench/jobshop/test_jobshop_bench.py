@@ -109,7 +109,8 @@ def test_matched_cells_load_file_instances_from_their_file() -> None:
 
 
 def test_two_files_with_one_name_are_refused(tmp_path: Path) -> None:
-    from decisiongym.envs.jobshop.instance import load_instance, write_orlib
+    from decisiongym.envs.jobshop.catalog import load_instance
+    from decisiongym.envs.jobshop.formats import write_orlib
 
     for folder in ("one", "two"):
         (tmp_path / folder).mkdir()
@@ -125,7 +126,8 @@ def test_bench_on_a_folder_of_files_with_a_bounds_file(tmp_path: Path,
 
     import numpy as np
 
-    from decisiongym.envs.jobshop.instance import JobShopInstance, write_orlib
+    from decisiongym.envs.jobshop.formats import write_orlib
+    from decisiongym.envs.jobshop.instance import JobShopInstance
 
     folder = tmp_path / "set"
     folder.mkdir()

@@ -10,11 +10,9 @@ import pytest
 import torch
 
 from decisiongym.bench.jobshop.grid import solve_jobshop
-from decisiongym.envs.jobshop.instance import (
-    JobShopInstance,
-    RandomInstanceGenerator,
-    load_instance,
-)
+from decisiongym.envs.jobshop.catalog import load_instance
+from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
+from decisiongym.envs.jobshop.instance import JobShopInstance
 from decisiongym.envs.jobshop.solution import validate
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from decisiongym.envs.jobshop.catalog import load_instance
 from decisiongym.envs.jobshop.encoding import NO_DUE_DATE, SchedulingModel, encode
-from decisiongym.envs.jobshop.instance import JobShopInstance, load_instance
+from decisiongym.envs.jobshop.instance import JobShopInstance
 from decisiongym.envs.jobshop.simulator import Simulator
 
 

@@ -17,8 +17,9 @@ import pytest
 
 import decisiongym  # noqa: F401  (registers the ids)
 from decisiongym.envs.core.errors import InvalidActionError
+from decisiongym.envs.jobshop.catalog import load_instance
 from decisiongym.envs.jobshop.env import JobShopEnv
-from decisiongym.envs.jobshop.instance import RandomInstanceGenerator, load_instance
+from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
 from decisiongym.envs.jobshop.solution import validate
 
 ENV_ID = "decisiongym/JobShop-v0"

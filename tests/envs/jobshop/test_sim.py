@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference_sim import DETERMINISTIC_RULES, SCHEMES, ReferenceSim
 
+from decisiongym.envs.jobshop.catalog import load_instance
 from decisiongym.envs.jobshop.encoding import encode
-from decisiongym.envs.jobshop.instance import JobShopInstance, load_instance
+from decisiongym.envs.jobshop.instance import JobShopInstance
 from decisiongym.envs.jobshop.simulator import Simulator
 from decisiongym.envs.jobshop.solution import validate
 

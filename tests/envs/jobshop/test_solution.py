@@ -7,11 +7,9 @@ import pytest
 
 from decisiongym.baselines.jobshop.dispatching import RULE_NAMES, SCHEME_NAMES, solve_rule
 from decisiongym.envs.core.errors import ValidationError
-from decisiongym.envs.jobshop.instance import (
-    JobShopInstance,
-    RandomInstanceGenerator,
-    load_instance,
-)
+from decisiongym.envs.jobshop.catalog import load_instance
+from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
+from decisiongym.envs.jobshop.instance import JobShopInstance
 from decisiongym.envs.jobshop.solution import Schedule, validate
 
 

@@ -18,9 +18,10 @@ import pytest
 from decisiongym.baselines.jobshop.cpsat import solve_cpsat
 from decisiongym.baselines.jobshop.dispatching import solve_rule
 from decisiongym.envs.core.errors import ValidationError
+from decisiongym.envs.jobshop.catalog import load_instance
 from decisiongym.envs.jobshop.env import JobShopEnv
 from decisiongym.envs.jobshop.ids import RULE_NAMES, SCHEME_NAMES
-from decisiongym.envs.jobshop.instance import JobShopInstance, load_instance
+from decisiongym.envs.jobshop.instance import JobShopInstance
 from decisiongym.envs.jobshop.solution import Schedule, validate
 
 SHARED = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "jssp"

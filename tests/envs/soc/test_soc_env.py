@@ -17,7 +17,7 @@ from decisiongym.envs.soc.builtin import load_application
 from decisiongym.envs.soc.env import SoCSchedulingEnv, resolve_mix
 from decisiongym.envs.soc.graph import TaskGraph, task_graph
 from decisiongym.envs.soc.platform import Platform
-from decisiongym.envs.soc.sim import SoCSimulator
+from decisiongym.envs.soc.simulator import SoCSimulator
 from decisiongym.envs.soc.solution import validate
 
 BENIGN_WARNINGS = (

@@ -15,7 +15,8 @@ from decisiongym.envs.soc.builtin import (
 from decisiongym.envs.soc.generator import RandomDAGGenerator, random_platform
 from decisiongym.envs.soc.graph import TaskGraph, task_graph
 from decisiongym.envs.soc.platform import Platform
-from decisiongym.envs.soc.sim import RULES, SoCSimulator, rule_code
+from decisiongym.envs.soc.sim import RULES
+from decisiongym.envs.soc.simulator import SoCSimulator, rule_code
 from decisiongym.envs.soc.solution import validate
 from decisiongym.envs.soc.workload import (
     DS3_JOB_PROBABILITIES,
