@@ -1,7 +1,8 @@
 """Simulated logged bandit feedback with known truth, in the Open Bandit Dataset's shape.
 
 :class:`SyntheticLogger` draws Gaussian contexts, rewards that are linear or logistic in the
-context, and actions from a uniform or softmax logging policy.
+context, and actions from a uniform or softmax logging policy (or from any policy given to
+:meth:`SyntheticLogger.sample`, which is how a target policy is run on-policy in the same world).
 :func:`~decisiongym.envs.offline.obd_csv.write_obd_csv` stores a simulated log in the OBD layout.
 The simulator keeps its continuous context in the affinity columns (``dim`` of them, not one
 per item) and writes, as ``user_feature_j`` for the first four context features, a hash of the
@@ -11,6 +12,7 @@ sign of that feature, so the categorical columns have OBD's shape and carry real
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -114,18 +116,35 @@ class SyntheticLogger:
             return np.full((n, self.n_actions), 1.0 / self.n_actions)
         return _softmax(self.beta * self.expected_rewards(contexts))
 
-    def sample(self, n_rounds: int) -> LoggedBanditData:
+    def sample(
+        self,
+        n_rounds: int,
+        policy: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> LoggedBanditData:
         """Draw a log of ``n_rounds`` rounds.
 
         :param n_rounds: number of rounds (>= 1).
-        :return: the log, with ``expected_rewards`` and ``logging_probabilities`` filled in.
+        :param policy: the policy that acts, as a function of the ``(n, dim)`` contexts
+            returning ``(n, K)`` action probabilities; ``None`` is the logging policy. With a
+            target policy this is an on-policy run of it in the same world: the mean reward of
+            the log estimates its value without any importance weighting.
+        :return: the log, with ``expected_rewards`` and ``logging_probabilities`` (those of
+            the policy that acted) filled in.
         """
         if n_rounds < 1:
             raise ValueError(f"n_rounds must be >= 1, got {n_rounds}")
         rng = self.rng
         contexts = rng.normal(size=(n_rounds, self.dim))
         expected = self.expected_rewards(contexts)
-        probs = self.logging_probabilities(contexts)
+        if policy is None:
+            probs = self.logging_probabilities(contexts)
+        else:
+            probs = np.asarray(policy(contexts), dtype=np.float64)
+            if probs.shape != (n_rounds, self.n_actions):
+                raise ValueError(
+                    f"policy must return shape ({n_rounds}, {self.n_actions}) "
+                    f"(rounds x actions), found {probs.shape}"
+                )
         # Inverse-CDF sampling draws all rounds at once; the clip guards rounding at 1.0.
         cumulative = np.cumsum(probs, axis=1)
         actions = (rng.random((n_rounds, 1)) > cumulative).sum(axis=1)

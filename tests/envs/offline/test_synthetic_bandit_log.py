@@ -1,9 +1,10 @@
-"""Tests of the simulated logged feedback: propensities of the logging policies, rewards and
-seeding."""
+"""Tests of the simulated logged feedback: propensities of the logging policies, rewards,
+seeding, and on-policy runs of another policy in the same world."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from decisiongym.envs.offline.synthetic_bandit_log import SyntheticLogger
 
@@ -33,3 +34,31 @@ def test_simulator_rewards_and_seeding() -> None:
     linear = SyntheticLogger(3, 2, reward="linear", noise=0.0, seed=9).sample(50)
     assert np.allclose(linear.rewards, linear.expected_rewards[np.arange(50), linear.actions])
 
+
+def test_a_given_policy_acts_in_the_same_world() -> None:
+    world = SyntheticLogger(4, 3, reward="logistic", logging_policy="uniform", seed=5)
+    twin = SyntheticLogger(4, 3, reward="logistic", logging_policy="uniform", seed=5)
+    assert np.array_equal(world.theta, twin.theta)
+    # Passing the logging policy itself draws the very same log as passing nothing.
+    default = world.sample(300)
+    explicit = twin.sample(300, policy=twin.logging_probabilities)
+    assert np.array_equal(default.actions, explicit.actions)
+    assert np.array_equal(default.rewards, explicit.rewards)
+
+    def greedy(contexts: np.ndarray) -> np.ndarray:
+        best = world.expected_rewards(contexts).argmax(axis=1)
+        return np.eye(4)[best]
+
+    run = world.sample(20_000, policy=greedy)
+    rows = np.arange(20_000)
+    assert np.array_equal(run.actions, run.expected_rewards.argmax(axis=1))
+    assert np.array_equal(run.propensities, np.ones(20_000))
+    value = run.expected_rewards.max(axis=1).mean()
+    assert abs(run.rewards.mean() - value) < 4 * np.sqrt(0.25 / 20_000)
+    assert run.expected_rewards[rows, run.actions].mean() > default.rewards.mean() + 0.1
+
+
+def test_a_policy_of_the_wrong_shape_is_refused() -> None:
+    world = SyntheticLogger(4, 3, seed=0)
+    with pytest.raises(ValueError, match=r"shape \(10, 4\)"):
+        world.sample(10, policy=lambda contexts: np.full((10, 3), 1 / 3))
