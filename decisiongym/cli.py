@@ -248,7 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Every agent on the bandit suites (BanditBench MAB, synthetic contextual, "
         "classification, SOR relaxation, one-sided fairness) over seeds; regret with 95% "
         "intervals, suffix-failure frequency, MinFrac, win-rates, regret plots; LinUCB and SOR "
-        "speed against MABWiser and scipy in the same run. Writes bandits.md, bandits.csv, PNGs.",
+        "speed against MABWiser and scipy in the same run; IPS, SNIPS, DM and DR against the "
+        "on-policy truth. Writes bandits.md, bandits.csv, bandits_offpolicy.csv, PNGs.",
     )
     bb.add_argument("--seeds", type=_count, default=10, help="seeds per cell (default: 10)")
     bb.add_argument("--suites", default="all",
@@ -264,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="where cells run (default: local)")
     bb.add_argument("--address", default=None, help="Ray cluster address for --backend ray")
     bb.add_argument("--no-speed", action="store_true", help="skip the speed table")
+    bb.add_argument("--obd", metavar="PATH", default=None,
+                    help="the Open Bandit Dataset's folder (holding random/ and bts/): adds its "
+                    "random -> Bernoulli TS split to the off-policy table")
 
     bs = bench_families.add_parser(
         "soc", help="online SoC schedulers over an injection-rate sweep, single DAGs, speed",
@@ -353,7 +357,8 @@ def _bench_bandits(args: argparse.Namespace, argv: Sequence[str]) -> int:
     suites = None if args.suites == "all" else [s.strip() for s in args.suites.split(",")]
     path = run_benchmark(seeds=args.seeds, suites=suites, quick=args.quick,
                          processes=args.processes, out_dir=args.out_dir, command=command,
-                         backend=args.backend, address=args.address, speed=not args.no_speed)
+                         backend=args.backend, address=args.address, speed=not args.no_speed,
+                         obd=args.obd)
     print(path.read_text())
     print(f"written: {path}")
     return 0

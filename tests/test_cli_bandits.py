@@ -62,11 +62,14 @@ def test_an_id_that_is_no_bandit_env_exits_2(env_id: str, suggested: str | None,
 def test_bench_writes_tables_plot_and_records(tmp_path: Path) -> None:
     out = tmp_path / "results"
     args = ["bench", "bandits", "--quick", "--suites", "mab", "--seeds", "1", "--no-speed",
-            "--processes", "1", "--out-dir", str(out)]
+            "--processes", "1", "--out-dir", str(out), "--obd", str(tmp_path / "no-obd")]
     assert main(args) == 0
     markdown = (out / "bandits.md").read_text()
     assert "decisiongym bench bandits --quick --suites mab" in markdown
     assert "## mab" in markdown and "ucb1" in markdown
+    assert "\n\n## Off-policy evaluation\n" in markdown and "| DR | " in markdown
+    assert f"Skipped: no OBD log at {tmp_path / 'no-obd' / 'bts' / 'all'}" in markdown
+    assert (out / "bandits_offpolicy.csv").is_file()
     assert (out / "bandits_mab.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     import pandas as pd
 

@@ -70,10 +70,13 @@ def run_benchmark(
     backend: str = "local",
     address: str | None = None,
     speed: bool = True,
+    obd: str | Path | None = None,
 ) -> Path:
-    """Run the suites, write ``bandits.csv``, ``bandits_speed.csv``, one regret plot per suite
-    and ``bandits.md`` into ``out_dir``; return the markdown path."""
+    """Run the suites, write ``bandits.csv``, ``bandits_speed.csv``, one regret plot per suite,
+    ``bandits_offpolicy.csv`` (the off-policy table, with the Open Bandit Dataset at ``obd``
+    when given) and ``bandits.md`` into ``out_dir``; return the markdown path."""
     from decisiongym.bench.bandits.grid import run_cell
+    from decisiongym.bench.bandits.offpolicy_report import offpolicy_section
     from decisiongym.bench.runner import run_grid
 
     chosen = list(suites or SUITE_NAMES)
@@ -99,6 +102,8 @@ def run_benchmark(
     plots = [plot_suite(results, name, out) for name in chosen]
     markdown = render(results, references, speed_records, command,
                       [p.name for p in plots if p is not None])
+    markdown += "\n" + "\n".join(offpolicy_section(seeds, obd, quick,
+                                                   out / "bandits_offpolicy.csv"))
     path = out / "bandits.md"
     path.write_text(markdown)
     return path

@@ -26,6 +26,13 @@ reward model as fixed, so they leave out the model's own estimation error; cross
 :func:`fit_reward_model` fits one ridge or one logistic regression per action on the log
 (logistic needs rewards in [0, 1]); DM and DR accept its name or a ready ``(n, K)`` prediction.
 :func:`true_value` gives the exact value on a simulated log from its expected rewards.
+
+These estimators sit with the bandit family's evaluation code because what they read is bandit
+feedback: one context, one action, its propensity and its reward per round
+(:class:`~decisiongym.envs.offline.logged_bandit.LoggedBanditData`). The offline preference
+data that will share ``envs/offline/`` holds compared pairs, not single propensity-weighted
+actions, and is evaluated by its own family's bench code. The off-policy table of the bandit
+benchmark is :mod:`decisiongym.bench.bandits.offpolicy_report`.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from typing import Literal
 
 import numpy as np
 
-from decisiongym.envs.bandits.logged import LoggedBanditData
+from decisiongym.envs.offline.logged_bandit import LoggedBanditData
 
 __all__ = [
     "ESTIMATORS",

@@ -9,8 +9,9 @@ from typing import Literal
 import numpy as np
 import pytest
 
-from decisiongym.envs.bandits import ope
-from decisiongym.envs.bandits.logged import LoggedBanditData, SyntheticLogger
+from decisiongym.bench.bandits import offpolicy
+from decisiongym.envs.offline.logged_bandit import LoggedBanditData
+from decisiongym.envs.offline.synthetic_bandit_log import SyntheticLogger
 
 N_ROWS = 20_000
 # (reward, logging policy, logging beta, target beta): the target is a softmax of the true
@@ -32,7 +33,7 @@ def make_case(name: str, seed: int = 0,
     reward, policy, beta, target_beta = CASES[name]
     data = SyntheticLogger(5, 5, reward=reward, logging_policy=policy, beta=beta,
                            seed=seed).sample(n_rows)
-    pi = ope.softmax_policy(data.expected_rewards, target_beta)
+    pi = offpolicy.softmax_policy(data.expected_rewards, target_beta)
     model: Model = "ridge" if reward == "linear" else "logistic"
     return data, pi, model
 
@@ -46,8 +47,8 @@ def test_ips_and_dr_are_within_four_standard_errors(
     case: tuple[LoggedBanditData, np.ndarray, Model]
 ) -> None:
     data, pi, model = case
-    truth = ope.true_value(data, pi)
-    for estimate in (ope.ips(data, pi), ope.dr(data, pi, model)):
+    truth = offpolicy.true_value(data, pi)
+    for estimate in (offpolicy.ips(data, pi), offpolicy.dr(data, pi, model)):
         assert estimate.n_rounds == N_ROWS
         assert 0 < estimate.std_error < 0.2
         assert abs(estimate.value - truth) < 4 * estimate.std_error, estimate
@@ -59,40 +60,40 @@ def test_snips_is_close_and_dr_beats_ips_on_variance(
     case: tuple[LoggedBanditData, np.ndarray, Model]
 ) -> None:
     data, pi, model = case
-    truth = ope.true_value(data, pi)
-    ips, snips = ope.ips(data, pi), ope.snips(data, pi)
+    truth = offpolicy.true_value(data, pi)
+    ips, snips = offpolicy.ips(data, pi), offpolicy.snips(data, pi)
     assert abs(snips.value - truth) < 4 * snips.std_error
     assert snips.std_error <= ips.std_error
-    assert ope.dr(data, pi, model).std_error < ips.std_error
+    assert offpolicy.dr(data, pi, model).std_error < ips.std_error
 
 
 def test_dm_is_close_with_the_right_model_and_biased_with_a_wrong_one(
     case: tuple[LoggedBanditData, np.ndarray, Model]
 ) -> None:
     data, pi, model = case
-    truth = ope.true_value(data, pi)
-    assert abs(ope.dm(data, pi, model).value - truth) < 0.03
+    truth = offpolicy.true_value(data, pi)
+    assert abs(offpolicy.dm(data, pi, model).value - truth) < 0.03
     # A model that sees only the first feature cannot follow the target policy's choices.
-    wrong = ope.fit_reward_model(data, model, features=data.contexts[:, :1])
-    biased = ope.dm(data, pi, wrong)
+    wrong = offpolicy.fit_reward_model(data, model, features=data.contexts[:, :1])
+    biased = offpolicy.dm(data, pi, wrong)
     assert abs(biased.value - truth) > 0.1
     assert abs(biased.value - truth) > 20 * biased.std_error
-    robust = ope.dr(data, pi, wrong)
+    robust = offpolicy.dr(data, pi, wrong)
     assert abs(robust.value - truth) < 4 * robust.std_error
 
 
 def test_dm_with_the_true_expected_rewards_is_exact() -> None:
     data, pi, _ = make_case("linear-adverse", n_rows=500)
-    assert ope.dm(data, pi, data.expected_rewards).value == pytest.approx(
-        ope.true_value(data, pi), abs=1e-12)
+    assert offpolicy.dm(data, pi, data.expected_rewards).value == pytest.approx(
+        offpolicy.true_value(data, pi), abs=1e-12)
 
 
 def test_ips_is_unbiased_and_its_interval_covers_over_repeated_logs() -> None:
     errors, covered = [], 0
     for seed in range(40):
         data, pi, _ = make_case("linear-adverse", seed=seed, n_rows=1500)
-        truth = ope.true_value(data, pi)
-        estimate = ope.ips(data, pi)
+        truth = offpolicy.true_value(data, pi)
+        estimate = offpolicy.ips(data, pi)
         errors.append(estimate.value - truth)
         low, high = estimate.ci
         covered += low <= truth <= high
@@ -103,41 +104,41 @@ def test_ips_is_unbiased_and_its_interval_covers_over_repeated_logs() -> None:
 
 def test_on_policy_target_reduces_ips_to_the_mean_reward() -> None:
     data, _, _ = make_case("logistic-adverse", n_rows=5000)
-    estimate = ope.ips(data, data.logging_probabilities)
+    estimate = offpolicy.ips(data, data.logging_probabilities)
     assert estimate.value == pytest.approx(data.rewards.mean())
-    truth = ope.true_value(data, data.logging_probabilities)
+    truth = offpolicy.true_value(data, data.logging_probabilities)
     assert abs(estimate.value - truth) < 4 * estimate.std_error
 
 
 def test_cross_fitting_changes_the_model_but_not_the_answer() -> None:
     data, pi, model = make_case("linear-uniform", n_rows=4000)
-    single = ope.fit_reward_model(data, "ridge")
-    folded = ope.fit_reward_model(data, "ridge", n_folds=4, seed=1)
+    single = offpolicy.fit_reward_model(data, "ridge")
+    folded = offpolicy.fit_reward_model(data, "ridge", n_folds=4, seed=1)
     assert not np.allclose(single, folded)
     assert np.abs(single - folded).mean() < 0.05
-    truth = ope.true_value(data, pi)
-    estimate = ope.dr(data, pi, model, n_folds=4)
+    truth = offpolicy.true_value(data, pi)
+    estimate = offpolicy.dr(data, pi, model, n_folds=4)
     assert abs(estimate.value - truth) < 4 * estimate.std_error
 
 
 def test_estimate_policy_value_matches_the_single_estimators() -> None:
     data, pi, _ = make_case("linear-uniform", n_rows=3000)
-    every = ope.estimate_policy_value(data, pi)
+    every = offpolicy.estimate_policy_value(data, pi)
     assert list(every) == ["ips", "snips", "dm", "dr"]
-    assert every["ips"] == ope.ips(data, pi)
-    assert every["dr"].value == pytest.approx(ope.dr(data, pi).value)
+    assert every["ips"] == offpolicy.ips(data, pi)
+    assert every["dr"].value == pytest.approx(offpolicy.dr(data, pi).value)
     assert every["dm"].estimator == "dm"
 
 
 def test_deterministic_target_and_clipping() -> None:
     data, _, _ = make_case("linear-uniform", n_rows=N_ROWS)
-    greedy = ope.epsilon_greedy_policy(data.expected_rewards, 0.0)
+    greedy = offpolicy.epsilon_greedy_policy(data.expected_rewards, 0.0)
     assert np.array_equal(greedy.sum(axis=1), np.ones(N_ROWS))
-    truth = ope.true_value(data, greedy)
-    estimate = ope.ips(data, greedy)
+    truth = offpolicy.true_value(data, greedy)
+    estimate = offpolicy.ips(data, greedy)
     assert abs(estimate.value - truth) < 4 * estimate.std_error
     # Weights are 5 here; clipping at 2 shrinks the estimate towards zero reward.
-    clipped = ope.ips(data, greedy, max_weight=2.0)
+    clipped = offpolicy.ips(data, greedy, max_weight=2.0)
     assert clipped.value == pytest.approx(estimate.value * 2 / 5)
 
 
@@ -145,12 +146,12 @@ def test_true_value_and_policy_checks() -> None:
     data, pi, _ = make_case("linear-uniform", n_rows=100)
     real = LoggedBanditData(data.contexts, data.actions, data.rewards, data.propensities)
     with pytest.raises(ValueError, match="simulated log"):
-        ope.true_value(real, pi)
+        offpolicy.true_value(real, pi)
     with pytest.raises(ValueError, match="shape"):
-        ope.ips(data, pi[:, :3])
+        offpolicy.ips(data, pi[:, :3])
     with pytest.raises(ValueError, match="sum to 1"):
-        ope.snips(data, pi * 0.9)
+        offpolicy.snips(data, pi * 0.9)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        ope.fit_reward_model(data, "logistic")
+        offpolicy.fit_reward_model(data, "logistic")
     with pytest.raises(ValueError, match="reward_model"):
-        ope.dm(data, pi, "forest")  # type: ignore[arg-type]
+        offpolicy.dm(data, pi, "forest")  # type: ignore[arg-type]

@@ -1,5 +1,5 @@
-"""Tests of the logged-bandit record, the Open Bandit Dataset reader and the simulator that
-writes the same layout: round trips, the encodings, located errors and atomic writes."""
+"""Tests of the Open Bandit Dataset reader and writer on logs the simulator writes in the same
+layout: round trips, the encodings, located errors and atomic writes."""
 
 from __future__ import annotations
 
@@ -10,15 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from decisiongym.envs.bandits import logged
-from decisiongym.envs.bandits.logged import (
-    LoggedBanditData,
-    SyntheticLogger,
-    format_obd_csv,
-    read_obd,
-    write_obd_csv,
-)
 from decisiongym.envs.core.errors import InstanceFormatError
+from decisiongym.envs.offline import obd_csv
+from decisiongym.envs.offline.logged_bandit import LoggedBanditData
+from decisiongym.envs.offline.obd_csv import format_obd_csv, read_obd, write_obd_csv
+from decisiongym.envs.offline.synthetic_bandit_log import SyntheticLogger
 
 OBD_HEADER = (
     ",timestamp,item_id,position,click,propensity_score,"
@@ -244,7 +240,7 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(
     def fail(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(logged.os, "replace", fail)
+    monkeypatch.setattr(obd_csv.os, "replace", fail)
     with pytest.raises(OSError, match="disk full"):
         write_obd_csv(log.take(slice(0, 10)), target)
     assert target.read_text() == "old content\n"
@@ -261,7 +257,7 @@ def test_write_goes_through_a_temporary_beside_the_target(
         moves.append((str(src), str(dst)))
         real_replace(src, dst)
 
-    monkeypatch.setattr(logged.os, "replace", record)
+    monkeypatch.setattr(obd_csv.os, "replace", record)
     target = tmp_path / "log.csv"
     write_obd_csv(log, target)
     assert [Path(dst).name for _, dst in moves] == ["log.csv", "item_context.csv"]
@@ -281,50 +277,3 @@ def test_text_with_commas_is_refused_before_anything_is_written(
         write_obd_csv(bad, tmp_path / "x.csv")
     assert list(tmp_path.iterdir()) == []
 
-
-# -- the record and the simulator ------------------------------------------------------------
-
-
-def test_record_rejects_bad_propensities_and_inconsistent_truth(log: LoggedBanditData) -> None:
-    with pytest.raises(InstanceFormatError, match=r"\(0, 1\]"):
-        LoggedBanditData(log.contexts, log.actions, log.rewards,
-                         np.where(np.arange(log.n_rounds) == 5, 0.0, log.propensities))
-    with pytest.raises(InstanceFormatError, match="propensities must equal"):
-        LoggedBanditData(log.contexts, log.actions, log.rewards, log.propensities * 0.5,
-                         logging_probabilities=log.logging_probabilities)
-    with pytest.raises(InstanceFormatError, match="n_actions"):
-        LoggedBanditData(log.contexts, log.actions, log.rewards, log.propensities, n_actions=2)
-
-
-def test_take_keeps_rows_aligned(log: LoggedBanditData) -> None:
-    rows = np.array([5, 1, 7])
-    part = log.take(rows)
-    assert len(part) == 3 and part.n_actions == log.n_actions
-    assert np.array_equal(part.expected_rewards, log.expected_rewards[rows])
-    assert np.array_equal(part.propensities, log.propensities[rows])
-
-
-def test_simulator_propensities_and_policies() -> None:
-    uniform = SyntheticLogger(4, 3, logging_policy="uniform", seed=0).sample(2000)
-    assert np.allclose(uniform.propensities, 0.25)
-    assert np.bincount(uniform.actions, minlength=4).min() > 400
-    greedy = SyntheticLogger(4, 3, logging_policy="softmax", beta=5.0, seed=0).sample(2000)
-    rows = np.arange(2000)
-    assert np.allclose(greedy.propensities,
-                       greedy.logging_probabilities[rows, greedy.actions])
-    # beta > 0 logs the better actions: the logged expected reward beats the per-round average.
-    logged_mean = greedy.expected_rewards[rows, greedy.actions].mean()
-    assert logged_mean > greedy.expected_rewards.mean() + 0.3
-
-
-def test_simulator_rewards_and_seeding() -> None:
-    a = SyntheticLogger(3, 2, reward="logistic", seed=9).sample(3000)
-    b = SyntheticLogger(3, 2, reward="logistic", seed=9).sample(3000)
-    c = SyntheticLogger(3, 2, reward="logistic", seed=10).sample(3000)
-    assert np.array_equal(a.rewards, b.rewards) and np.array_equal(a.contexts, b.contexts)
-    assert not np.array_equal(a.contexts, c.contexts)
-    assert set(np.unique(a.rewards)) == {0.0, 1.0}
-    mean = a.expected_rewards[np.arange(3000), a.actions]
-    assert abs(a.rewards.mean() - mean.mean()) < 4 * np.sqrt(0.25 / 3000)
-    linear = SyntheticLogger(3, 2, reward="linear", noise=0.0, seed=9).sample(50)
-    assert np.allclose(linear.rewards, linear.expected_rewards[np.arange(50), linear.actions])
