@@ -1,0 +1,56 @@
+"""One job-shop instance solved by one named method, as ``decisiongym solve jobshop`` asks.
+
+:func:`~decisiongym.bench.jobshop.grid.solve_jobshop` runs a method under a given scheme; this
+adds the choice of scheme a user leaves open: the default scheme for the rules, the network's
+own for the learned rule, whose scheme is fixed by its training and cannot be asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from decisiongym.bench.jobshop.grid import SolveRecord, solve_jobshop
+from decisiongym.envs.jobshop.ids import DEFAULT_SCHEME
+from decisiongym.envs.jobshop.instance import JobShopInstance
+
+
+def solve_instance(
+    instance: JobShopInstance,
+    method: str,
+    scheme: str | None = None,
+    *,
+    time_limit: float = 10.0,
+    workers: int = 2,
+    seed: int = 0,
+    samples: int | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    on_solution: Callable[[float, float, float], None] | None = None,
+) -> SolveRecord:
+    """Solve ``instance`` with ``method`` and validate the answer.
+
+    :param instance: the problem.
+    :param method: a dispatching rule, ``cpsat`` or ``learned``
+        (:data:`decisiongym.envs.jobshop.ids.METHODS`).
+    :param scheme: the rules' schedule-generation scheme; ``None`` for
+        :data:`~decisiongym.envs.jobshop.ids.DEFAULT_SCHEME`, or for the learned rule the one
+        its network was trained under (CP-SAT has none).
+    :param time_limit: CP-SAT's time limit in seconds.
+    :param workers: CP-SAT's search workers (the learned rule runs on one core).
+    :param seed: seed of the ``random`` rule, of CP-SAT and of the learned rule's sampling.
+    :param samples: the learned rule's rollouts, the best one kept; ``None`` for 1 (greedy).
+    :param checkpoint: the learned rule's network file; ``None`` for the shipped one.
+    :param on_solution: CP-SAT calls it with ``(wall_s, objective, bound)`` at each solution.
+    :raises ValueError: when ``scheme`` is given for the learned rule and is not its network's
+        (the message names the command line's ``--scheme``, the way users meet it).
+    :raises FileNotFoundError: for a learned rule without a network file.
+    """
+    if method != "learned":
+        return solve_jobshop(instance, method, scheme or DEFAULT_SCHEME, time_limit=time_limit,
+                             workers=workers, seed=seed, on_solution=on_solution)
+    record = solve_jobshop(instance, method, workers=workers, seed=seed,
+                           samples=samples or 1, checkpoint=checkpoint)
+    if scheme is not None and scheme != record.scheme:
+        raise ValueError(f"the network dispatches under the {record.scheme} scheme; "
+                         f"--scheme {scheme} does not apply to it")
+    return record

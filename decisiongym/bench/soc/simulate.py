@@ -1,0 +1,131 @@
+"""One stream of task-DAG jobs on a platform under one online scheduler, heuristic or learned,
+as ``decisiongym simulate soc`` asks.
+
+The mix is resolved by the env's own :func:`~decisiongym.envs.soc.env.resolve_mix`, so a mix
+means the same jobs here as in ``decisiongym/SoC-v0``. The learned scheduler lives in
+``decisiongym.agents.soc``; it is imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from decisiongym.envs.soc.builtin import load_platform
+from decisiongym.envs.soc.env import MixSpec, resolve_mix
+from decisiongym.envs.soc.ids import AGENT_NAMES
+from decisiongym.envs.soc.workload import poisson_workload
+
+
+@dataclass(frozen=True)
+class StreamRecord:
+    """The inputs and metrics of one stream simulation.
+
+    :param platform: the platform's name.
+    :param mix: the mix as given (``ds3`` or ``app[:weight],...``).
+    :param scheduler: the online scheduler's name.
+    :param rate_jobs_per_ms: the injection rate.
+    :param jobs: jobs in the stream.
+    :param warmup_jobs: leading jobs left out of the metrics.
+    :param noise: execution-time noise sigma as a fraction of the mean.
+    :param noise_model: the noise distribution (``"none"`` without noise).
+    :param seed: seed of arrivals, mix and noise (and of the ``random`` scheduler).
+    :param metrics: the simulation's scalar metrics (``SimulationResult.metrics()``).
+    :param wall_s: wall time of the simulation (the learned policy's loading included).
+    :param cpu_s: its CPU time.
+    """
+
+    platform: str
+    mix: str
+    scheduler: str
+    rate_jobs_per_ms: float
+    jobs: int
+    warmup_jobs: int
+    noise: float
+    noise_model: str
+    seed: int
+    metrics: dict[str, float]
+    wall_s: float
+    cpu_s: float
+
+    def as_json(self) -> dict[str, Any]:
+        """The record as ``decisiongym simulate soc --json`` prints it."""
+        return {"platform": self.platform, "mix": self.mix, "scheduler": self.scheduler,
+                "rate_jobs_per_ms": self.rate_jobs_per_ms, "jobs": self.jobs,
+                "warmup_jobs": self.warmup_jobs, "noise": self.noise,
+                "noise_model": self.noise_model, "seed": self.seed, **self.metrics,
+                "wall_s": round(self.wall_s, 6), "cpu_s": round(self.cpu_s, 6),
+                "jobs_per_cpu_s": self.jobs / self.cpu_s if self.cpu_s > 0 else None}
+
+
+def mix_from_text(text: str) -> MixSpec:
+    """The mix a text names, in the form :func:`~decisiongym.envs.soc.env.resolve_mix` takes.
+
+    :param text: ``ds3``, or a comma list ``app[:weight]`` of built-in application names or
+        files (weight 1 when omitted); the weights are normalised to probabilities.
+    :raises ValueError: for a weight that is not a number.
+    """
+    if text == "ds3":
+        return text
+    names, weights = [], []
+    for item in text.split(","):
+        name, _, weight = item.strip().partition(":")
+        names.append(name)
+        weights.append(float(weight) if weight else 1.0)
+    probabilities = np.asarray(weights) / np.sum(weights)
+    return [(name, float(p)) for name, p in zip(names, probabilities)]
+
+
+def simulate_stream(
+    scheduler: str,
+    *,
+    platform: str | os.PathLike[str] = "default",
+    mix: str = "ds3",
+    rate_jobs_per_ms: float = 2.0,
+    n_jobs: int = 1000,
+    noise: float = 0.0,
+    noise_model: str = "gaussian",
+    warmup_jobs: int | None = None,
+    seed: int = 0,
+    checkpoint: str | os.PathLike[str] | None = None,
+) -> StreamRecord:
+    """Simulate a Poisson stream of jobs under one online scheduler, event by event.
+
+    :param scheduler: a heuristic of :data:`decisiongym.envs.soc.ids.ONLINE_SCHEDULERS` or
+        ``learned`` (:data:`decisiongym.envs.soc.ids.AGENT_NAMES`).
+    :param platform: a built-in platform name or a platform file.
+    :param mix: ``ds3`` or a comma list ``app[:weight]`` (:func:`mix_from_text`).
+    :param rate_jobs_per_ms: injection rate, jobs per ms.
+    :param n_jobs: jobs in the stream.
+    :param noise: execution-time noise sigma as a fraction of the mean (0 for none).
+    :param noise_model: ``gaussian`` or ``lognormal``, used when ``noise > 0``.
+    :param warmup_jobs: leading jobs left out of the metrics; ``None`` for a tenth of the jobs.
+    :param seed: seed of arrivals, mix and noise (and of the ``random`` scheduler).
+    :param checkpoint: the learned policy's file; ``None`` for the shipped one.
+    :raises ValueError: for an unknown platform, application or scheduler.
+    """
+    try:
+        on = load_platform(platform)
+        applications, probabilities = resolve_mix(mix_from_text(mix), on)
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from None
+    drawn_noise = noise_model if noise > 0 else "none"
+    workload = poisson_workload(applications, probabilities, rate_jobs_per_ms, n_jobs,
+                                np.random.default_rng(seed), noise=drawn_noise, sigma=noise)
+    warmup = warmup_jobs if warmup_jobs is not None else n_jobs // 10
+    t0, c0 = time.perf_counter(), time.process_time()
+    if scheduler in AGENT_NAMES:
+        from decisiongym.agents.soc.policy import simulate_learned
+
+        result = simulate_learned(on, workload, checkpoint, warmup_jobs=warmup)
+    else:
+        from decisiongym.baselines.soc.online import simulate
+
+        result = simulate(on, workload, scheduler, seed=seed, warmup_jobs=warmup)
+    wall_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    return StreamRecord(on.name, mix, scheduler, rate_jobs_per_ms, n_jobs, warmup, noise,
+                        drawn_noise, seed, result.metrics(), wall_s, cpu_s)
