@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from decisiongym.bench.stats import mean_interval
+
 
 @dataclass
 class BanditTrace:
@@ -45,14 +47,6 @@ class BanditTrace:
     @property
     def cumulative_regret(self) -> np.ndarray:
         return np.cumsum(self.regrets)
-
-
-def mean_interval(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
-    """Mean and half-width of its 95 % normal interval (0 for a single value)."""
-    x = np.asarray(values, dtype=np.float64)
-    if x.size < 2:
-        return float(x.mean()) if x.size else float("nan"), 0.0
-    return float(x.mean()), float(1.96 * x.std(ddof=1) / np.sqrt(x.size))
 
 
 def suffix_failure_frequency(traces: Sequence[BanditTrace], t: int) -> float:

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from decisiongym.bench.bandits.grid import BanditSuite
-from decisiongym.bench.bandits.metrics import mean_interval, win_rates
+from decisiongym.bench.bandits.metrics import win_rates
 from decisiongym.bench.machine import header_lines
 from decisiongym.bench.markdown import markdown_table
+from decisiongym.bench.stats import mean_interval
 
 BERNOULLI_AGENTS = ("epsilon-greedy", "ucb1", "ts", "linucb")
 GAUSSIAN_AGENTS = ("epsilon-greedy", "ucb1", "ts-gaussian", "linucb")

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decisiongym.bench.bandits.metrics import mean_interval
 from decisiongym.bench.machine import header_lines
 from decisiongym.bench.markdown import markdown_table
+from decisiongym.bench.stats import mean_interval
 
 HEURISTICS = ("met", "etf", "eft", "stf", "heft-rt", "random", "round-robin")
 LEARNED = "learned"
