@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from decisiongym.baselines.jobshop.names import DEFAULT_SCHEME, METHODS, SCHEME_NAMES
 
 if TYPE_CHECKING:
-    from decisiongym.bench.jobshop.grid import SolveRecord
+    from decisiongym.bench.record import Record
     from decisiongym.envs.jobshop.instance import JobShopInstance
 
 
@@ -387,7 +387,7 @@ def _list() -> int:
 
 
 def _solve_jobshop(args: argparse.Namespace) -> int:
-    from decisiongym.bench.jobshop.grid import solve_jobshop
+    from decisiongym.bench.jobshop.grid import solve_jobshop, solve_json
     from decisiongym.envs.jobshop.instance import load_instance
 
     if args.method != "learned":
@@ -409,16 +409,16 @@ def _solve_jobshop(args: argparse.Namespace) -> int:
     else:
         record = solve_jobshop(instance, args.method, args.scheme or DEFAULT_SCHEME,
                                seed=args.seed)
-    if args.gantt and record.schedule is not None:
+    if args.gantt and record.solution is not None:
         from decisiongym.envs.jobshop.render import save_gantt
 
-        scheme = f" ({record.scheme})" if record.scheme else ""
-        save_gantt(record.schedule, args.gantt,
-                   f"{instance.name}: {record.method}{scheme}, makespan {record.makespan}")
+        scheme = f" ({record.extra['scheme']})" if record.extra["scheme"] else ""
+        save_gantt(record.solution, args.gantt,
+                   f"{instance.name}: {record.method}{scheme}, makespan {record.objective}")
     if args.json:
-        print(json.dumps(record.as_json()))
+        print(json.dumps(solve_json(record)))
     else:
-        scheme = f", {record.scheme} scheme" if record.scheme else ""
+        scheme = f", {record.extra['scheme']} scheme" if record.extra["scheme"] else ""
         bound = f", bound {record.bound}" if record.bound is not None else ""
         known = (f" (best known {instance.upper_bound})" if instance.upper_bound is not None
                  else "")
@@ -428,14 +428,14 @@ def _solve_jobshop(args: argparse.Namespace) -> int:
             samples = (", greedy (1 sample)" if count == 1 else
                        f", best of {count} samples (temperature "
                        f"{record.extra['temperature']:.2f})")
-        print(f"{instance.name} {record.method}{scheme}: makespan {record.makespan}{bound}"
+        print(f"{instance.name} {record.method}{scheme}: makespan {record.objective}{bound}"
               f"{known}, {record.status}, valid={record.valid}, {record.wall_s:.3f} s{samples}")
         if args.gantt:
             print(f"Gantt chart written to {args.gantt}")
     return 0 if record.valid else 1
 
 
-def _solve_learned(instance: JobShopInstance, args: argparse.Namespace) -> SolveRecord:
+def _solve_learned(instance: JobShopInstance, args: argparse.Namespace) -> Record:
     from decisiongym.bench.jobshop.grid import solve_jobshop
 
     try:
@@ -446,8 +446,8 @@ def _solve_learned(instance: JobShopInstance, args: argparse.Namespace) -> Solve
             raise
         raise FileNotFoundError(f"{exc} (this installation ships none); pass "
                                 "--checkpoint FILE") from None
-    if args.scheme is not None and args.scheme != record.scheme:
-        raise ValueError(f"the network dispatches under the {record.scheme} scheme; "
+    if args.scheme is not None and args.scheme != record.extra["scheme"]:
+        raise ValueError(f"the network dispatches under the {record.extra['scheme']} scheme; "
                          f"--scheme {args.scheme} does not apply to it")
     return record
 
