@@ -346,7 +346,7 @@ def _simulate_bandits(args: argparse.Namespace) -> int:
 
 
 def _bench_bandits(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from decisiongym.bench.bandits.report import run_benchmark
+    from decisiongym.bench.bandits.grid import run_benchmark
 
     command = "decisiongym " + " ".join(shlex.quote(a) for a in argv)
     suites = None if args.suites == "all" else [s.strip() for s in args.suites.split(",")]

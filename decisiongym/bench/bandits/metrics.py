@@ -26,6 +26,8 @@ class BanditTrace:
     :param regrets: ``(T,)`` instantaneous regret from the env's oracle.
     :param best_arms: ``(T,)`` the oracle's best arm each round (``-1`` where undefined).
     :param n_arms: number of arms.
+    :param wall_s: wall-clock seconds of the rounds.
+    :param cpu_s: CPU seconds of the rounds.
     :param extra: per-round series some envs report (``violations``, ``iterations``...).
     """
 
@@ -38,6 +40,7 @@ class BanditTrace:
     best_arms: np.ndarray
     n_arms: int
     wall_s: float = 0.0
+    cpu_s: float = 0.0
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
