@@ -74,5 +74,5 @@ def test_bench_writes_tables_plot_and_records(tmp_path: Path) -> None:
     import pandas as pd
 
     records = pd.read_csv(out / "bandits.csv")
-    assert set(records["agent"]) >= {"ucb1", "ts", "ts-gaussian"}
-    assert (records["regret"] >= 0).all()
+    assert set(records["method"]) >= {"ucb1", "ts", "ts-gaussian"}
+    assert (records["objective"] >= 0).all()

@@ -1,16 +1,18 @@
-"""Run a grid of benchmark cells, locally or on a Ray cluster, with a progress bar."""
+"""Run a grid of benchmark cells of any family, locally or on a Ray cluster, with a progress
+bar; every cell returns one :class:`~decisiongym.bench.record.Record`."""
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from decisiongym.bench.record import Record
+
 Cell = TypeVar("Cell")
-Record = dict[str, Any]
 BACKENDS = ("local", "ray")
 
 
@@ -40,8 +42,12 @@ def run_grid(
 ) -> list[Record]:
     """Run every cell and return their records in the order of ``cells``.
 
+    Every backend behaves alike: the bar advances when a cell finishes and its status names the
+    cell that finished last; a cell that returns anything but a :class:`Record` stops the run.
+
     :param cells: picklable descriptions of the work (instance name, method, budget...).
-    :param run_cell: a top-level function turning one cell into one flat record.
+    :param run_cell: a top-level function turning one cell into one record (its answer
+        validated and dropped).
     :param describe: a short text for the progress bar.
     :param backend: ``"local"`` (this machine) or ``"ray"`` (a Ray cluster; needs
         ``decisiongym[ray]``).
@@ -49,40 +55,61 @@ def run_grid(
         this process, which keeps wall times honest when a cell uses every core itself.
     :param address: Ray cluster address (``"auto"``, ``"ray://host:10001"``); a local Ray
         instance when omitted.
+    :param title: the bar's title, the family's name.
+    :raises TypeError: when ``run_cell`` returns something else than a :class:`Record`.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if backend == "ray":
+        finished = _on_ray(cells, run_cell, address)
+    elif processes <= 1:
+        finished = _in_this_process(cells, run_cell)
+    else:
+        finished = _in_processes(cells, run_cell, processes)
     records: list[Record | None] = [None] * len(cells)
     with progress_bar() as bar:
         task = bar.add_task(title, total=len(cells), status="")
-        if backend == "ray":
-            try:
-                import ray
-            except ModuleNotFoundError as exc:
-                raise ModuleNotFoundError(
-                    'the ray backend needs Ray: pip install "decisiongym[ray]"'
-                ) from exc
-            ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
-            remote = ray.remote(run_cell)
-            pending = {remote.remote(cell): i for i, cell in enumerate(cells)}
-            while pending:
-                done, _ = ray.wait(list(pending), num_returns=1)
-                i = pending.pop(done[0])
-                records[i] = ray.get(done[0])
-                bar.update(task, advance=1, status=describe(cells[i]))
-        elif processes <= 1:
-            for i, cell in enumerate(cells):
-                bar.update(task, status=describe(cell))
-                records[i] = run_cell(cell)
-                bar.update(task, advance=1)
-        else:
-            # "spawn": a forked child inherits torch's and numba's thread pools mid-state and
-            # can hang in them; a fresh interpreter cannot.
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-                futures = {pool.submit(run_cell, cell): i for i, cell in enumerate(cells)}
-                for future in as_completed(futures):
-                    i = futures[future]
-                    records[i] = future.result()
-                    bar.update(task, advance=1, status=describe(cells[i]))
+        for i, record in finished:
+            if not isinstance(record, Record):
+                raise TypeError(f"the cell {describe(cells[i])!r} returned a "
+                                f"{type(record).__name__}, not a Record")
+            records[i] = record
+            bar.update(task, advance=1, status=describe(cells[i]))
     return [r for r in records if r is not None]
+
+
+Finished = Iterator[tuple[int, Any]]
+"""``(index of the cell, what it returned)`` in the order the cells finish."""
+
+
+def _in_this_process(cells: Sequence[Cell], run_cell: Callable[[Cell], Any]) -> Finished:
+    for i, cell in enumerate(cells):
+        yield i, run_cell(cell)
+
+
+def _in_processes(cells: Sequence[Cell], run_cell: Callable[[Cell], Any],
+                  processes: int) -> Finished:
+    # "spawn": a forked child inherits torch's and numba's thread pools mid-state and can hang
+    # in them; a fresh interpreter cannot.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        futures = {pool.submit(run_cell, cell): i for i, cell in enumerate(cells)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+def _on_ray(cells: Sequence[Cell], run_cell: Callable[[Cell], Any],
+            address: str | None) -> Finished:
+    try:
+        import ray
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            'the ray backend needs Ray: pip install "decisiongym[ray]"'
+        ) from exc
+    ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+    remote = ray.remote(run_cell)
+    pending = {remote.remote(cell): i for i, cell in enumerate(cells)}
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        i = pending.pop(done[0])
+        yield i, ray.get(done[0])

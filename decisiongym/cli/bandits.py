@@ -104,7 +104,7 @@ def simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``bench bandits``: every agent on the chosen suites, tables and plots."""
-    from decisiongym.bench.bandits.report import run_benchmark
+    from decisiongym.bench.bandits.grid import run_benchmark
 
     suites = None if args.suites == "all" else [s.strip() for s in args.suites.split(",")]
     print_report(run_benchmark(seeds=args.seeds, suites=suites, quick=args.quick,

@@ -18,7 +18,7 @@ from decisiongym.cli.common import (
 from decisiongym.envs.jobshop.ids import DEFAULT_SCHEME, FAMILY, SCHEME_NAMES
 
 if TYPE_CHECKING:
-    from decisiongym.bench.jobshop.grid import SolveRecord
+    from decisiongym.bench.record import Record
 
 TRAINING_METHODS = {"cp-imitation": "CP-guided imitation", "ppo": "MaskablePPO"}
 """The trainers of the dispatching network (``decisiongym.agents.jobshop``), by the name
@@ -135,6 +135,7 @@ def _add_bench(families: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def solve(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``solve jobshop``: one instance, one method; exit 1 when the schedule is invalid."""
+    from decisiongym.bench.jobshop.grid import solve_json
     from decisiongym.bench.jobshop.solve import solve_instance
     from decisiongym.envs.jobshop.catalog import load_instance
 
@@ -146,7 +147,7 @@ def solve(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise ValueError(f"--samples must be >= 1, got {args.samples}")
     instance = load_instance(args.instance)
 
-    def run(report: Callable[[float, float, float], None] | None = None) -> SolveRecord:
+    def run(report: Callable[[float, float, float], None] | None = None) -> Record:
         return solve_instance(instance, args.method, args.scheme, time_limit=args.time_limit,
                               workers=args.workers, seed=args.seed, samples=args.samples,
                               checkpoint=args.checkpoint, on_solution=report)
@@ -159,16 +160,16 @@ def solve(args: argparse.Namespace, argv: Sequence[str]) -> int:
             raise
         raise FileNotFoundError(f"{exc} (this installation ships none); pass "
                                 "--checkpoint FILE") from None
-    if args.gantt and record.schedule is not None:
+    if args.gantt and record.solution is not None:
         from decisiongym.envs.jobshop.render import save_gantt
 
-        scheme = f" ({record.scheme})" if record.scheme else ""
-        save_gantt(record.schedule, args.gantt,
-                   f"{instance.name}: {record.method}{scheme}, makespan {record.makespan}")
+        scheme = f" ({record.extra['scheme']})" if record.extra["scheme"] else ""
+        save_gantt(record.solution, args.gantt,
+                   f"{instance.name}: {record.method}{scheme}, makespan {record.objective}")
     if args.json:
-        print_json(record.as_json())
+        print_json(solve_json(record))
     else:
-        scheme = f", {record.scheme} scheme" if record.scheme else ""
+        scheme = f", {record.extra['scheme']} scheme" if record.extra["scheme"] else ""
         bound = f", bound {record.bound}" if record.bound is not None else ""
         known = (f" (best known {instance.upper_bound})" if instance.upper_bound is not None
                  else "")
@@ -178,7 +179,7 @@ def solve(args: argparse.Namespace, argv: Sequence[str]) -> int:
             samples = (", greedy (1 sample)" if samples_run == 1 else
                        f", best of {samples_run} samples (temperature "
                        f"{record.extra['temperature']:.2f})")
-        print(f"{instance.name} {record.method}{scheme}: makespan {record.makespan}{bound}"
+        print(f"{instance.name} {record.method}{scheme}: makespan {record.objective}{bound}"
               f"{known}, {record.status}, valid={record.valid}, {record.wall_s:.3f} s{samples}")
         if args.gantt:
             print(f"Gantt chart written to {args.gantt}")

@@ -19,7 +19,7 @@ from decisiongym.cli.common import (
 from decisiongym.envs.soc.ids import FAMILY
 
 if TYPE_CHECKING:
-    from decisiongym.bench.soc.solve import DagSolveRecord
+    from decisiongym.bench.record import Record
 
 
 def add_parsers(verbs: Verbs) -> None:
@@ -136,7 +136,7 @@ def _add_bench(families: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def solve(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``solve soc``: one DAG, one static method; exit 1 when the schedule is invalid."""
-    from decisiongym.bench.soc.solve import solve_dag
+    from decisiongym.bench.soc.solve import dag_json, solve_dag
     from decisiongym.envs.soc.builtin import load_dag_problem
 
     try:
@@ -145,18 +145,18 @@ def solve(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise ValueError(exc.args[0]) from None
 
     # CP-SAT on a DAG reports no intermediate solutions: the bar shows the time alone.
-    def run(report: object = None) -> DagSolveRecord:
+    def run(report: object = None) -> Record:
         return solve_dag(problem, args.method, time_limit=args.time_limit,
                          workers=args.workers, seed=args.seed)
 
     record = (with_time_bar(f"CP-SAT {problem.graph.name}", args.time_limit, run)
               if args.method == "cpsat" else run())
     if args.json:
-        print_json(record.as_json())
+        print_json(dag_json(problem, record))
     else:
         extra = f", bound {record.bound:.2f}" if record.bound is not None else ""
         print(f"{problem.graph.name} on {problem.platform.name}, {args.method}: makespan "
-              f"{record.makespan:.2f} us{extra}, {record.status}, valid={record.valid}, "
+              f"{record.objective:.2f} us{extra}, {record.status}, valid={record.valid}, "
               f"{record.wall_s:.3f} s")
     return 0 if record.valid else 1
 

@@ -1,4 +1,5 @@
-"""Running bandit agents on bandit envs: one run, a grid of runs, and the regret records.
+"""Running bandit agents on bandit envs: one run, the benchmark's suites of runs and their
+records, and the benchmark itself (tables and plots: :mod:`decisiongym.bench.bandits.report`).
 
 A run plays one agent on one env for the env's horizon and keeps the oracle's account from
 ``info`` (regret, best arm, and any per-round cost the env reports), so every metric is the
@@ -9,13 +10,19 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from decisiongym.bench.bandits.metrics import BanditTrace
+from decisiongym.bench.record import Record
+
+FAMILY = "bandits"
 
 # Per-round quantities some envs report in ``info``, kept beside the regret.
 EXTRA_SERIES = ("violations", "iterations")
@@ -78,7 +85,7 @@ def run_bandit(
     rewards = np.zeros(rounds)
     regrets = np.zeros(rounds)
     extra: dict[str, list[float]] = {}
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for t in range(rounds):
         action = agent.act(context)
         next_context, raw_reward, terminated, truncated, info = env.step(action)
@@ -101,10 +108,10 @@ def run_bandit(
         if terminated or truncated:
             rounds = t + 1
             break
-    wall_s = time.perf_counter() - start
+    wall_s, cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
     env.close()
     return BanditTrace(env_id, agent_name, seed, arms[:rounds], rewards[:rounds],
-                       regrets[:rounds], best[:rounds], n_arms, wall_s,
+                       regrets[:rounds], best[:rounds], n_arms, wall_s, cpu_s,
                        {k: np.asarray(v) for k, v in extra.items()})
 
 
@@ -124,8 +131,11 @@ class BanditCell:
 CURVE_POINTS = 50
 
 
-def run_cell(cell: BanditCell) -> dict[str, Any]:
-    """One flat record of a run, with its cumulative-regret curve at ``CURVE_POINTS`` rounds."""
+def run_cell(cell: BanditCell) -> Record:
+    """The record of a run: its cumulative regret from the env's oracle as the objective, the
+    horizon as its budget, and in ``extra`` the suite, the other metrics and the
+    cumulative-regret curve at ``CURVE_POINTS`` rounds (JSON lists). A run has no schedule to
+    validate: it is valid when the oracle accounted a finite regret for every round."""
     from decisiongym.bench.bandits.metrics import min_frac
 
     _one_torch_thread()
@@ -134,13 +144,8 @@ def run_cell(cell: BanditCell) -> dict[str, Any]:
     cumulative = trace.cumulative_regret
     half = trace.horizon // 2
     points = np.unique(np.linspace(1, trace.horizon, CURVE_POINTS).astype(int))
-    record: dict[str, Any] = {
+    extra: dict[str, Any] = {
         "group": cell.group,
-        "env": cell.env_id,
-        "agent": cell.agent,
-        "seed": cell.seed,
-        "horizon": trace.horizon,
-        "regret": float(cumulative[-1]),
         "regret_first_half": float(cumulative[half - 1]) if half else 0.0,
         "suffix_failure": bool(
             trace.best_arms[0] >= 0
@@ -148,14 +153,17 @@ def run_cell(cell: BanditCell) -> dict[str, Any]:
         ),
         "min_frac": min_frac(trace) if trace.arms[0] >= 0 else float("nan"),
         "reward_mean": float(trace.rewards.mean()),
-        "wall_s": trace.wall_s,
         "decisions_per_s": trace.horizon / trace.wall_s if trace.wall_s > 0 else float("nan"),
-        "curve_t": points.tolist(),
-        "curve_regret": np.round(cumulative[points - 1], 3).tolist(),
+        "curve_t": json.dumps(points.tolist()),
+        "curve_regret": json.dumps(np.round(cumulative[points - 1], 3).tolist()),
     }
     for key, series in trace.extra.items():
-        record[f"{key}_total"] = float(series.sum())
-    return record
+        extra[f"{key}_total"] = float(series.sum())
+    return Record(family=FAMILY, method=cell.agent, instance=cell.env_id, seed=cell.seed,
+                  budget=trace.horizon, objective=float(cumulative[-1]), objective_name="regret",
+                  sense="min", status="COMPLETED",
+                  valid=bool(trace.horizon > 0 and np.isfinite(trace.regrets).all()),
+                  wall_s=trace.wall_s, cpu_s=trace.cpu_s, extra=extra)
 
 
 def _one_torch_thread() -> None:
@@ -195,3 +203,137 @@ class BanditSuite:
                 for seed in range(seeds)
             ]
         return cells
+
+
+BERNOULLI_AGENTS = ("epsilon-greedy", "ucb1", "ts", "linucb")
+GAUSSIAN_AGENTS = ("epsilon-greedy", "ucb1", "ts-gaussian", "linucb")
+CONTEXTUAL_AGENTS = ("epsilon-greedy", "linucb", "lints", "squarecb", "fastcb", "squarecb-nn",
+                     "fastcb-nn", "neuralucb", "neuralts", "neucb-sq", "neucb-kl")
+CLASSIFICATION_AGENTS = ("linucb", "lints", "squarecb", "fastcb", "neuralucb", "neuralts",
+                         "neucb-sq", "neucb-kl")
+SOR_AGENTS = ("ucb1", "exp3", "tsallis-inf", "chebcb")
+FAIRNESS_AGENTS = ("exp2", "ftpl-semibandit")
+SUITE_NAMES = ("mab", "contextual", "classification", "sor", "fairness")
+# Reward ranges handed to the agents that model [0, 1] rewards (noise tails are clipped).
+CONTEXTUAL_RANGES = {
+    "decisiongym/ContextualBandit-Linear-v0": (-1.3, 1.3),
+    "decisiongym/ContextualBandit-Quadratic-v0": (-0.3, 10.3),
+    "decisiongym/ContextualBandit-Cosine-v0": (-1.3, 1.3),
+}
+
+
+def default_suites(quick: bool = False) -> dict[str, list[BanditSuite]]:
+    """The benchmark's suites (short horizons with ``quick``)."""
+    from decisiongym.envs.bandits.ids import FAMILY as BANDITS
+
+    ids = [env.id for env in BANDITS.envs]
+    bernoulli = tuple(i for i in ids if i.startswith("decisiongym/MAB-Bernoulli"))
+    gaussian = tuple(i for i in ids if i.startswith("decisiongym/MAB-Gaussian"))
+    contextual = tuple(i for i in ids if i.startswith("decisiongym/ContextualBandit-"))
+    classification = tuple(i for i in ids if i.startswith("decisiongym/ClassificationBandit-")
+                           and not i.endswith("ClassificationBandit-v0"))
+    if quick:
+        bernoulli, gaussian = bernoulli[:2], gaussian[:2]
+    short = 4 if quick else 1
+    sor = ("decisiongym/SORRelaxation-High-v0", "decisiongym/SORRelaxation-Low-v0")
+    return {
+        "mab": [BanditSuite("mab", bernoulli, BERNOULLI_AGENTS),
+                BanditSuite("mab", gaussian, GAUSSIAN_AGENTS)],
+        "contextual": [BanditSuite("contextual", contextual, CONTEXTUAL_AGENTS, 2000 // short,
+                                   reward_ranges=CONTEXTUAL_RANGES)],
+        "classification": [BanditSuite("classification", classification,
+                                       CLASSIFICATION_AGENTS, 2000 // short)],
+        "sor": [BanditSuite("sor", sor, SOR_AGENTS, 2000 // short)],
+        "fairness": [BanditSuite("fairness", ("decisiongym/OneSidedFairness-v0",),
+                                 FAIRNESS_AGENTS, 1000 // short)],
+    }
+
+
+def run_benchmark(
+    seeds: int = 10,
+    suites: Sequence[str] | None = None,
+    quick: bool = False,
+    processes: int = 2,
+    out_dir: str | Path = "benchmarks/results",
+    command: str = "decisiongym bench bandits",
+    backend: str = "local",
+    address: str | None = None,
+    speed: bool = True,
+    obd: str | Path | None = None,
+) -> Path:
+    """Run the suites, write ``bandits.csv``, ``bandits_speed.csv``, one regret plot per suite,
+    ``bandits_offpolicy.csv`` (the off-policy table, with the Open Bandit Dataset at ``obd``
+    when given) and ``bandits.md`` (rendered from the CSVs) into ``out_dir``; return the
+    markdown path."""
+    import pandas as pd
+
+    from decisiongym.bench.bandits.offpolicy_report import offpolicy_section
+    from decisiongym.bench.bandits.report import plot_suite, render
+    from decisiongym.bench.record import read_frame, write_records
+    from decisiongym.bench.runner import run_grid
+
+    chosen = list(suites or SUITE_NAMES)
+    unknown = [s for s in chosen if s not in SUITE_NAMES]
+    if unknown:
+        raise ValueError(f"unknown suites {unknown}; choose from {', '.join(SUITE_NAMES)}")
+    if quick:
+        seeds = min(seeds, 2)
+    table = default_suites(quick)
+    cells = [cell for name in chosen for suite in table[name] for cell in suite.cells(seeds)]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    records = run_grid(cells, run_cell, lambda c: f"{c.agent} {c.env_id.split('/')[-1]}",
+                       backend=backend, processes=processes, address=address, title=FAMILY)
+    write_records(records, out / "bandits.csv")
+    results = read_frame(out / "bandits.csv")
+    references = sor_references(seeds) if "sor" in chosen else []
+    speed_records = measure_speed() if speed else []
+    if speed_records:
+        pd.DataFrame.from_records(speed_records).to_csv(out / "bandits_speed.csv", index=False)
+    plots = [plot_suite(results, name, out) for name in chosen]
+    markdown = render(results, references, speed_records, command,
+                      [p.name for p in plots if p is not None])
+    markdown += "\n" + "\n".join(offpolicy_section(seeds, obd, quick,
+                                                   out / "bandits_offpolicy.csv"))
+    path = out / "bandits.md"
+    path.write_text(markdown)
+    return path
+
+
+def sor_references(seeds: int) -> list[dict[str, Any]]:
+    """Best fixed omega and instance-optimal iterations on the SOR families (reference lines)."""
+    from decisiongym.baselines.bandits.relaxation import (
+        best_fixed_omega,
+        instance_optimal_iterations,
+    )
+
+    rows = []
+    for family in ("high", "low"):
+        omega, fixed = best_fixed_omega(family=family, grid=10, n_instances=500, seed=seeds)
+        optimal = instance_optimal_iterations(family=family, grid=10, n_instances=500,
+                                              seed=seeds)
+        rows.append({"family": family, "best_fixed_omega": omega,
+                     "best_fixed_iterations": fixed, "instance_optimal": optimal})
+    return rows
+
+
+def measure_speed() -> list[dict[str, Any]]:
+    """LinUCB against MABWiser and SOR against scipy, measured in this run, as table rows."""
+    from decisiongym.bench.bandits.linucb_speed import measure_linucb_speed
+    from decisiongym.bench.bandits.sor_speed import measure_sor_speed
+
+    lin = measure_linucb_speed()
+    sor = measure_sor_speed()
+    peer = ("not installed" if lin["mabwiser"] is None
+            else f"{lin['mabwiser']:,.0f} (MABWiser {lin['mabwiser_version']})")
+    return [
+        {"what": f"LinUCB online loop, {lin['n_arms']} arms x {lin['dim']} features "
+                 "(decisions/s, act + update)",
+         "ours": f"{lin['ours']:,.0f}", "peer": peer,
+         "ratio": "-" if lin["ratio"] is None else f"{lin['ratio']:.0f}x"},
+        {"what": f"SOR solve, {sor['grid']}x{sor['grid']} grid, omega {sor['omega']:.3f}, "
+                 f"{sor['iterations_numba']} iterations (ms per solve)",
+         "ours": f"{1e3 * sor['numba_seconds']:.2f}",
+         "peer": f"{1e3 * sor['scipy_seconds']:.1f} (scipy triangular solve)",
+         "ratio": f"{sor['speedup']:.0f}x"},
+    ]

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from decisiongym.bench.stats import mean_interval
+
 
 @dataclass
 class BanditTrace:
@@ -24,6 +26,8 @@ class BanditTrace:
     :param regrets: ``(T,)`` instantaneous regret from the env's oracle.
     :param best_arms: ``(T,)`` the oracle's best arm each round (``-1`` where undefined).
     :param n_arms: number of arms.
+    :param wall_s: wall-clock seconds of the rounds.
+    :param cpu_s: CPU seconds of the rounds.
     :param extra: per-round series some envs report (``violations``, ``iterations``...).
     """
 
@@ -36,6 +40,7 @@ class BanditTrace:
     best_arms: np.ndarray
     n_arms: int
     wall_s: float = 0.0
+    cpu_s: float = 0.0
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -45,14 +50,6 @@ class BanditTrace:
     @property
     def cumulative_regret(self) -> np.ndarray:
         return np.cumsum(self.regrets)
-
-
-def mean_interval(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
-    """Mean and half-width of its 95 % normal interval (0 for a single value)."""
-    x = np.asarray(values, dtype=np.float64)
-    if x.size < 2:
-        return float(x.mean()) if x.size else float("nan"), 0.0
-    return float(x.mean()), float(1.96 * x.std(ddof=1) / np.sqrt(x.size))
 
 
 def suffix_failure_frequency(traces: Sequence[BanditTrace], t: int) -> float:

@@ -1,7 +1,7 @@
 """Job-shop methods by name, and the benchmark grid: instances x methods x schemes.
 
-Every method returns a :class:`Schedule`; every record says whether the independent
-``validate`` accepted it.
+Every method returns a :class:`Schedule`, carried by a :class:`Record` that says whether the
+independent ``validate`` accepted it.
 
 The learned dispatching rule (``decisiongym.agents.jobshop``) runs greedy on every instance and
 best-of-N on the large ones, where CP-SAT is then given exactly the wall time best-of-N took
@@ -15,11 +15,12 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from decisiongym.baselines.jobshop.dispatching import best_rule, solve_rule
+from decisiongym.bench.record import Record
 from decisiongym.envs.core.errors import ValidationError
 from decisiongym.envs.jobshop.bounds import Bounds, read_bounds
 from decisiongym.envs.jobshop.catalog import load_instance
@@ -31,41 +32,8 @@ from decisiongym.envs.jobshop.solution import Schedule, validate
 # CP-SAT: there CP-SAT's search is far from optimal in seconds, so sampling has a chance.
 LARGE_JOBS = 50
 DEFAULT_SAMPLES = 32
-
-
-@dataclass
-class SolveRecord:
-    """One method's answer on one instance, as printed by ``decisiongym solve --json``."""
-
-    instance: str
-    method: str
-    scheme: str | None
-    makespan: int | None
-    bound: int | None
-    wall_s: float
-    cpu_s: float
-    valid: bool
-    status: str
-    seed: int
-    schedule: Schedule | None = field(default=None, repr=False)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        record = {
-            "instance": self.instance,
-            "method": self.method,
-            "scheme": self.scheme,
-            "makespan": self.makespan,
-            "bound": self.bound,
-            "wall_s": round(self.wall_s, 6),
-            "cpu_s": round(self.cpu_s, 6),
-            "valid": self.valid,
-            "status": self.status,
-            "seed": self.seed,
-            **self.extra,
-            "schedule": self.schedule.to_records() if self.schedule is not None else None,
-        }
-        return record
+FAMILY = "jobshop"
+OBJECTIVE = "makespan"
 
 
 def _check(instance: JobShopInstance, schedule: Schedule | None) -> bool:
@@ -76,6 +44,21 @@ def _check(instance: JobShopInstance, schedule: Schedule | None) -> bool:
     except ValidationError:
         return False
     return True
+
+
+def _record(instance: JobShopInstance, method: str, scheme: str | None, seed: int,
+            makespan: int | None, schedule: Schedule | None, wall_s: float, cpu_s: float,
+            status: str = "FEASIBLE", bound: int | None = None, budget: float | None = None,
+            **extra: Any) -> Record:
+    """The record of one solve, validated against ``instance`` and with its gap to the
+    instance's best-known upper bound."""
+    ub = instance.upper_bound
+    gap = None if ub is None or makespan is None else 100.0 * (makespan - ub) / ub
+    return Record(family=FAMILY, method=method, instance=instance.name, seed=seed,
+                  budget=budget, objective=makespan, objective_name=OBJECTIVE, sense="min",
+                  bound=bound, gap=gap, status=status, valid=_check(instance, schedule),
+                  wall_s=wall_s, cpu_s=cpu_s, extra={"scheme": scheme, **extra},
+                  solution=schedule)
 
 
 def solve_jobshop(
@@ -89,8 +72,11 @@ def solve_jobshop(
     on_solution: Callable[[float, float, float], None] | None = None,
     samples: int = 1,
     checkpoint: str | os.PathLike[str] | None = None,
-) -> SolveRecord:
+) -> Record:
     """Solve one instance with a method named as on the command line.
+
+    The record carries the schedule as its ``solution``, its gap to the instance's best-known
+    upper bound and the method's scheme in ``extra["scheme"]`` (None for CP-SAT).
 
     :param method: a dispatching rule (``spt``, ``mwkr``...), ``cpsat`` or ``learned``.
     :param scheme: schedule-generation scheme of the rules (CP-SAT has none; the learned rule
@@ -109,22 +95,21 @@ def solve_jobshop(
     if method in RULE_NAMES:
         result = solve_rule(instance, method, scheme, seed)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        return SolveRecord(instance.name, method, scheme, result.makespan, None, wall, cpu,
-                           _check(instance, result.schedule), "FEASIBLE", seed, result.schedule)
+        return _record(instance, method, scheme, seed, result.makespan, result.schedule, wall,
+                       cpu)
     if method == "cpsat":
         from decisiongym.baselines.jobshop.cpsat import solve_cpsat
 
         cp = solve_cpsat(instance, time_limit=time_limit, workers=workers, seed=seed,
                          warm_start=warm_start, on_solution=on_solution)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        return SolveRecord(instance.name, method, None, cp.makespan, cp.bound, wall, cpu,
-                           _check(instance, cp.schedule), cp.status, seed, cp.schedule,
-                           {"time_limit": time_limit, "workers": workers})
+        return _record(instance, method, None, seed, cp.makespan, cp.schedule, wall, cpu,
+                       cp.status, cp.bound, time_limit, workers=workers)
     raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
 
 
 def _solve_learned(instance: JobShopInstance, samples: int,
-                   checkpoint: str | os.PathLike[str] | None, seed: int) -> SolveRecord:
+                   checkpoint: str | os.PathLike[str] | None, seed: int) -> Record:
     from decisiongym.agents.jobshop.inference import rollout
     from decisiongym.agents.jobshop.network import DispatchNetwork, default_checkpoint
 
@@ -136,11 +121,32 @@ def _solve_learned(instance: JobShopInstance, samples: int,
     t0, c0 = time.perf_counter(), time.process_time()
     result = rollout(network, instance, samples=samples, seed=seed)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return SolveRecord(instance.name, "learned", network.config.scheme, result.makespan, None,
-                       wall, cpu, _check(instance, result.schedule), "FEASIBLE", seed,
-                       result.schedule, {"samples": result.samples,
-                                         "temperature": result.temperature,
-                                         "checkpoint": str(path)})
+    return _record(instance, "learned", network.config.scheme, seed, result.makespan,
+                   result.schedule, wall, cpu, samples=result.samples,
+                   temperature=result.temperature, checkpoint=str(path))
+
+
+def solve_json(record: Record) -> dict[str, Any]:
+    """The object ``decisiongym solve jobshop --json`` prints for a :func:`solve_jobshop`
+    record: its makespan and bounds, costs, status, the method's settings and the schedule."""
+    extra = {key: value for key, value in record.extra.items() if key != "scheme"}
+    settings = {} if record.budget is None else {"time_limit": record.budget}
+    schedule = record.solution
+    return {
+        "instance": record.instance,
+        "method": record.method,
+        "scheme": record.extra.get("scheme"),
+        "makespan": record.objective,
+        "bound": record.bound,
+        "wall_s": round(record.wall_s, 6),
+        "cpu_s": round(record.cpu_s, 6),
+        "valid": record.valid,
+        "status": record.status,
+        "seed": record.seed,
+        **settings,
+        **extra,
+        "schedule": schedule.to_records() if schedule is not None else None,
+    }
 
 
 # -- the benchmark grid ---------------------------------------------------------------------------
@@ -232,7 +238,7 @@ def grid(instances: Sequence[str], time_limit: float, workers: int, seed: int,
     return cells
 
 
-def matched_cells(records: Sequence[dict[str, Any]],
+def matched_cells(records: Sequence[Record],
                   sources: dict[str, str] | None = None) -> list[JobShopCell]:
     """CP-SAT on each instance a best-of-N record ran on, with that record's wall time as its
     limit and as many workers as the learned run had cores (one).
@@ -240,66 +246,58 @@ def matched_cells(records: Sequence[dict[str, Any]],
     :param sources: instance name -> the name or file it was loaded from, where they differ
         (the records hold names only).
     """
-    return [JobShopCell((sources or {}).get(r["instance"], r["instance"]), "cpsat-matched",
-                        None, float(r["wall_s"]), int(r["workers"]), int(r["seed"]),
-                        bounds=(r["lb"], r["ub"]) if "ub" in r else None)
-            for r in records if str(r["method"]).startswith("learned-")]
+    return [JobShopCell((sources or {}).get(r.instance, r.instance), "cpsat-matched",
+                        None, float(r.wall_s), int(r.extra["workers"]), int(r.seed),
+                        bounds=(r.extra.get("lb"), r.extra["ub"]) if "ub" in r.extra else None)
+            for r in records if r.method.startswith("learned-")]
 
 
-def run_cell(cell: JobShopCell) -> dict[str, Any]:
-    """One flat benchmark record (no schedule: it is validated here, then dropped)."""
+def run_cell(cell: JobShopCell) -> Record:
+    """One benchmark record (its schedule validated here, then dropped); ``extra`` holds the
+    instance's size and bounds, the scheme, the workers, the warm start and the learned rule's
+    settings."""
     instance = load_instance(cell.instance)
     if cell.bounds is not None:
         lower, upper = cell.bounds
         instance = replace(instance, lower_bound=lower, upper_bound=upper)
-    extra: dict[str, Any] = {}
+    warm: dict[str, Any] = {}
     if cell.method == "cpsat-warm":
         start = best_rule(instance, cell.seed)
         record = solve_jobshop(instance, "cpsat", time_limit=cell.time_limit,
                                workers=cell.workers, seed=cell.seed, warm_start=start.schedule)
-        record.method = "cpsat-warm"
-        extra = {"warm_start": f"{start.rule}/{start.scheme}",
-                 "warm_start_makespan": start.makespan}
+        method = "cpsat-warm"
+        warm = {"warm_start": f"{start.rule}/{start.scheme}",
+                "warm_start_makespan": start.makespan}
     elif cell.method == "cpsat-matched":
         record = solve_jobshop(instance, "cpsat", time_limit=cell.time_limit,
                                workers=cell.workers, seed=cell.seed)
-        record.method = "cpsat-matched"
+        method = "cpsat-matched"
     elif cell.method == "learned":
         record = solve_jobshop(instance, "learned", workers=cell.workers, seed=cell.seed,
                                samples=cell.samples, checkpoint=cell.checkpoint)
-        record.method = learned_method(cell.samples)
+        method = learned_method(cell.samples)
     else:
         record = solve_jobshop(instance, cell.method, cell.scheme or DEFAULT_SCHEME,
                                time_limit=cell.time_limit, workers=cell.workers, seed=cell.seed)
-    uses_workers = record.method.startswith("cpsat")
-    ub = instance.upper_bound
-    gap = None if ub is None or record.makespan is None else 100.0 * (record.makespan - ub) / ub
-    return {
-        "instance": instance.name,
+        method = record.method
+    uses_workers = method.startswith("cpsat")
+    solved = record.extra
+    extra = {
         "n_jobs": instance.n_jobs,
         "n_machines": instance.n_machines,
         "lb": instance.lower_bound,
-        "ub": ub,
-        "method": record.method,
-        "scheme": record.scheme or "",
-        "seed": cell.seed,
-        "budget_s": cell.time_limit if record.method.startswith("cpsat") else None,
+        "ub": instance.upper_bound,
+        "scheme": solved["scheme"] or "",
         "workers": cell.workers if uses_workers else 1,
-        "makespan": record.makespan,
-        "bound": record.bound,
-        "gap_pct": gap,
-        "wall_s": record.wall_s,
-        "cpu_s": record.cpu_s,
-        "valid": record.valid,
-        "status": record.status,
-        "warm_start": extra.get("warm_start", ""),
-        "warm_start_makespan": extra.get("warm_start_makespan"),
-        "samples": record.extra.get("samples"),
-        "temperature": record.extra.get("temperature"),
+        "warm_start": warm.get("warm_start", ""),
+        "warm_start_makespan": warm.get("warm_start_makespan"),
+        "samples": solved.get("samples"),
+        "temperature": solved.get("temperature"),
         # the file name only: a results file must not carry the paths of the machine it ran on
-        "checkpoint": Path(record.extra["checkpoint"]).name if "checkpoint" in record.extra
-        else "",
+        "checkpoint": Path(solved["checkpoint"]).name if "checkpoint" in solved else "",
     }
+    return replace(record, method=method, budget=cell.time_limit if uses_workers else None,
+                   extra=extra, solution=None)
 
 
 def run_benchmark(
@@ -320,7 +318,7 @@ def run_benchmark(
     bounds: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Run the grid and the simulator-speed table; write ``jobshop.csv``, ``jobshop_speed.csv``
-    and ``jobshop.md`` into ``out_dir``; return the markdown path.
+    and ``jobshop.md`` (rendered from the CSV) into ``out_dir``; return the markdown path.
 
     :param cpsat_instances: the instances of the fixed-budget CP-SAT cells (default: all).
     :param checkpoint: the learned rule's network; the shipped one when None, and without a
@@ -333,6 +331,7 @@ def run_benchmark(
     import pandas as pd
 
     from decisiongym.bench.jobshop import report as jobshop_report
+    from decisiongym.bench.record import read_frame, write_records
     from decisiongym.bench.runner import run_grid
 
     if samples < 1:
@@ -344,18 +343,18 @@ def run_benchmark(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     records = run_grid(cells, run_cell, describe, backend=backend, address=address,
-                       title="job shop")
+                       title=FAMILY)
     # run_grid keeps the cells' order: each record's name beside the name or file it came from
-    matched = matched_cells(records, {record["instance"]: cell.instance
+    matched = matched_cells(records, {record.instance: cell.instance
                                       for cell, record in zip(cells, records, strict=True)})
     if matched:
         records += run_grid(matched, run_cell, describe, backend=backend, address=address,
-                            title="time-matched CP-SAT")
+                            title=f"{FAMILY} time-matched CP-SAT")
         # each instance's records together, in the grid's order
-        order = {name: i for i, name in enumerate(dict.fromkeys(r["instance"] for r in records))}
-        records.sort(key=lambda r: order[r["instance"]])
-    results = pd.DataFrame.from_records(records)
-    results.to_csv(out / "jobshop.csv", index=False)
+        order = {name: i for i, name in enumerate(dict.fromkeys(r.instance for r in records))}
+        records.sort(key=lambda r: order[r.instance])
+    write_records(records, out / "jobshop.csv")
+    results = read_frame(out / "jobshop.csv")
     speed_table = None
     if speed:
         from decisiongym.bench.jobshop.env_speed import measure_all

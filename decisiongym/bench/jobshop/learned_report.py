@@ -57,7 +57,7 @@ def _sizes(results: pd.DataFrame) -> pd.Series:
             + results["n_machines"].astype(int).astype(str))
 
 
-def _mean(frame: pd.DataFrame, names: pd.Index, column: str = "gap_pct") -> tuple[float, int]:
+def _mean(frame: pd.DataFrame, names: pd.Index, column: str = "gap") -> tuple[float, int]:
     """Mean of ``column`` over the records of ``names``, and how many instances it covers."""
     picked = frame[frame["instance"].isin(names)]
     return (float(picked[column].mean()) if len(picked) else math.nan,
@@ -85,7 +85,7 @@ def size_groups(results: pd.DataFrame) -> pd.DataFrame:
             continue
         greedy_gap, _ = _mean(greedy, names)
         greedy_wall, _ = _mean(greedy, names, "wall_s")
-        pairs = rules[rules["instance"].isin(names)].groupby(["method", "scheme"])["gap_pct"]
+        pairs = rules[rules["instance"].isin(names)].groupby(["method", "scheme"])["gap"]
         pair_means = pairs.mean().dropna()
         best_rule, best_rule_gap = "-", math.nan
         if len(pair_means):
@@ -122,11 +122,11 @@ def matched_pairs(results: pd.DataFrame) -> pd.DataFrame:
             continue
         cp = matched.loc[name]
         rows.append({"instance": name, "size": f"{learned['n_jobs']}x{learned['n_machines']}",
-                     "ub": learned["ub"], "best_of": learned["makespan"],
-                     "best_of_gap": learned["gap_pct"], "best_of_wall_s": learned["wall_s"],
-                     "cpsat": cp["makespan"], "cpsat_gap": cp["gap_pct"],
+                     "ub": learned["ub"], "best_of": learned["objective"],
+                     "best_of_gap": learned["gap"], "best_of_wall_s": learned["wall_s"],
+                     "cpsat": cp["objective"], "cpsat_gap": cp["gap"],
                      "cpsat_wall_s": cp["wall_s"],
-                     "lower": lower_of(learned["makespan"], cp["makespan"])})
+                     "lower": lower_of(learned["objective"], cp["objective"])})
     return pd.DataFrame(rows, columns=["instance", "size", "ub", "best_of", "best_of_gap",
                                        "best_of_wall_s", "cpsat", "cpsat_gap", "cpsat_wall_s",
                                        "lower"])
@@ -158,7 +158,7 @@ def learned_section(results: pd.DataFrame) -> list[str]:
     best_of = results[results["method"].str.startswith(BEST_OF_PREFIX)]
     samples = format_int(_first(best_of, "samples")) if len(best_of) else "N"
     cpsat = results[results["method"] == "cpsat"]
-    budget = format_number(_first(cpsat, "budget_s"), 0)
+    budget = format_number(_first(cpsat, "budget"), 0)
     checkpoint = str(_first(greedy, "checkpoint"))
     about_best_of = (f" *best of {samples}*: {samples} rollouts in one batched pass, the greedy "
                      "one and the others sampled over a spread of temperatures; the shortest "
@@ -195,7 +195,7 @@ def learned_section(results: pd.DataFrame) -> list[str]:
     if len(other):
         lines += ["Not of a Taillard size (or without an upper bound), so not in the table; "
                   "greedy makespan: " + ", ".join(
-                      f"{r['instance']} {format_int(r['makespan'])}" for _, r in other.iterrows())
+                      f"{r['instance']} {format_int(r['objective'])}" for _, r in other.iterrows())
                   + ".", ""]
 
     pairs = matched_pairs(results)

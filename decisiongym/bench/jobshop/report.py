@@ -1,5 +1,7 @@
 """The job-shop results file, rendered from the benchmark's CSV records (never from memory), so
-a table can be rebuilt without rerunning: ``render(pd.read_csv("jobshop.csv"), ...)``."""
+a table can be rebuilt without rerunning: ``render(read_frame("jobshop.csv"), ...)`` with
+:func:`decisiongym.bench.record.read_frame`. A record's objective is its makespan, its gap the
+percent above the best-known upper bound, its budget CP-SAT's time limit."""
 
 from __future__ import annotations
 
@@ -33,30 +35,30 @@ def render(results: pd.DataFrame, speed: pd.DataFrame | None, command: str,
     instances = list(dict.fromkeys(results["instance"]))
 
     lines += ["## CP-SAT and the best rule, per instance", ""]
-    budget = cp["budget_s"].iloc[0] if len(cp) else None
+    budget = cp["budget"].iloc[0] if len(cp) else None
     workers = cp["workers"].iloc[0] if len(cp) else None
     lines += [f"CP-SAT: {format_number(budget, 0)} s, {format_int(workers)} workers. "
               "*warm*: CP-SAT started from the best rule's schedule (hint + upper bound).", ""]
     rows = []
     for name in instances:
         r = rules[rules["instance"] == name]
-        best = r.loc[r["makespan"].idxmin()]
+        best = r.loc[r["objective"].idxmin()]
         c = cp.loc[name] if name in cp.index else {}
         w = warm.loc[name] if name in warm.index else {}
         first = results[results["instance"] == name].iloc[0]
         rows.append([
             name, f"{first['n_jobs']}x{first['n_machines']}", format_int(first["lb"]),
-            format_int(first["ub"]), format_int(c.get("makespan")), format_int(c.get("bound")),
-            format_number(c.get("gap_pct")), format_number(c.get("wall_s")),
-            format_int(w.get("makespan")), format_number(w.get("gap_pct")),
-            f"{best['method']}/{best['scheme']}", format_int(best["makespan"]),
-            format_number(best["gap_pct"]),
+            format_int(first["ub"]), format_int(c.get("objective")), format_int(c.get("bound")),
+            format_number(c.get("gap")), format_number(c.get("wall_s")),
+            format_int(w.get("objective")), format_number(w.get("gap")),
+            f"{best['method']}/{best['scheme']}", format_int(best["objective"]),
+            format_number(best["gap"]),
         ])
     lines += markdown_table(["instance", "size", "LB", "UB", "CP-SAT", "CP-SAT bound", "gap %",
                              "wall s", "CP-SAT warm", "gap %", "best rule", "makespan", "gap %"],
                             rows)
     if len(warm):
-        worse = int((warm["makespan"] > warm["warm_start_makespan"]).sum())
+        worse = int((warm["objective"] > warm["warm_start_makespan"]).sum())
         lines += ["", f"Warm-started CP-SAT worse than its warm start on {worse} of {len(warm)} "
                   "instances."]
     lines.append("")
@@ -64,7 +66,7 @@ def render(results: pd.DataFrame, speed: pd.DataFrame | None, command: str,
     lines += learned_section(results)
 
     lines += ["## Mean gap (%) of each rule under each scheme", ""]
-    mean = rules.pivot_table(index="method", columns="scheme", values="gap_pct", aggfunc="mean")
+    mean = rules.pivot_table(index="method", columns="scheme", values="gap", aggfunc="mean")
     rows = [[rule] + [format_number(mean.loc[rule, s])
                       if rule in mean.index and s in mean.columns else "-"
                       for s in SCHEME_NAMES] for rule in RULE_NAMES]
@@ -73,7 +75,7 @@ def render(results: pd.DataFrame, speed: pd.DataFrame | None, command: str,
     for scheme in SCHEME_NAMES:
         lines += [f"## Makespan of each rule, {scheme} scheme", ""]
         table = rules[rules["scheme"] == scheme].pivot_table(
-            index="instance", columns="method", values="makespan", aggfunc="first")
+            index="instance", columns="method", values="objective", aggfunc="first")
         rows = [[name] + [format_int(table.loc[name, rule]) if rule in table.columns else "-"
                           for rule in RULE_NAMES] for name in instances if name in table.index]
         lines += markdown_table(["instance"] + list(RULE_NAMES), rows) + [""]

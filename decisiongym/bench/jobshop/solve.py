@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from decisiongym.bench.jobshop.grid import SolveRecord, solve_jobshop
+from decisiongym.bench.jobshop.grid import solve_jobshop
+from decisiongym.bench.record import Record
 from decisiongym.envs.jobshop.ids import DEFAULT_SCHEME
 from decisiongym.envs.jobshop.instance import JobShopInstance
 
@@ -26,7 +27,7 @@ def solve_instance(
     samples: int | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     on_solution: Callable[[float, float, float], None] | None = None,
-) -> SolveRecord:
+) -> Record:
     """Solve ``instance`` with ``method`` and validate the answer.
 
     :param instance: the problem.
@@ -50,7 +51,7 @@ def solve_instance(
                              workers=workers, seed=seed, on_solution=on_solution)
     record = solve_jobshop(instance, method, workers=workers, seed=seed,
                            samples=samples or 1, checkpoint=checkpoint)
-    if scheme is not None and scheme != record.scheme:
-        raise ValueError(f"the network dispatches under the {record.scheme} scheme; "
+    if scheme is not None and scheme != record.extra["scheme"]:
+        raise ValueError(f"the network dispatches under the {record.extra['scheme']} scheme; "
                          f"--scheme {scheme} does not apply to it")
     return record

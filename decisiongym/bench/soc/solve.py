@@ -1,55 +1,24 @@
-"""One application DAG on one platform, scheduled by one static method and validated, as
-``decisiongym solve soc`` asks."""
+"""One application DAG on one platform, scheduled by one static method and validated: what
+``decisiongym solve soc`` asks and what each single-DAG cell of the benchmark runs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
 from typing import Any
 
+from decisiongym.bench.record import Record
 from decisiongym.envs.core.errors import ValidationError
 from decisiongym.envs.soc.ids import STATIC_METHODS
 from decisiongym.envs.soc.solution import DagProblem, Trace, validate_dag
 
 
-@dataclass(frozen=True)
-class DagSolveRecord:
-    """A static scheduler's answer on one DAG.
-
-    :param problem: the DAG and its platform.
-    :param method: the scheduler's name (:data:`decisiongym.envs.soc.ids.STATIC_METHODS`).
-    :param makespan: the schedule's makespan in µs (``None`` when CP-SAT found nothing).
-    :param bound: CP-SAT's lower bound in µs; ``None`` for the list schedulers.
-    :param status: ``"OPTIMAL"``, ``"FEASIBLE"``... (always ``"FEASIBLE"`` for a list scheduler).
-    :param wall_s: wall time of the scheduler's call.
-    :param valid: whether :func:`~decisiongym.envs.soc.solution.validate_dag` accepted it.
-    :param trace: the schedule, one row per task.
-    """
-
-    problem: DagProblem
-    method: str
-    makespan: float | None
-    bound: float | None
-    status: str
-    wall_s: float
-    valid: bool
-    trace: Trace | None = field(repr=False)
-
-    def as_json(self) -> dict[str, Any]:
-        """The record as ``decisiongym solve soc --json`` prints it."""
-        graph, platform = self.problem.graph, self.problem.platform
-        rows = None
-        if self.trace is not None:
-            rows = [{key: row[key] for key in ("task", "task_name", "pe", "pe_name", "start",
-                                                "finish")}
-                    for row in self.trace.to_records(graph, platform)]
-        return {"dag": graph.name, "platform": platform.name, "method": self.method,
-                "makespan": self.makespan, "bound": self.bound, "status": self.status,
-                "wall_s": round(self.wall_s, 6), "valid": self.valid, "trace": rows}
-
-
 def solve_dag(problem: DagProblem, method: str, *, time_limit: float = 10.0, workers: int = 2,
-              seed: int = 0) -> DagSolveRecord:
+              seed: int = 0) -> Record:
     """Schedule one DAG with a static method and re-check the schedule from the problem alone.
+
+    The record's objective is the makespan in µs (``None`` when CP-SAT found nothing), its bound
+    CP-SAT's lower bound and its gap the makespan's excess over that bound, in percent; its
+    ``solution`` is the trace.
 
     :param problem: the DAG and its platform
         (:func:`decisiongym.envs.soc.builtin.load_dag_problem`).
@@ -60,24 +29,46 @@ def solve_dag(problem: DagProblem, method: str, *, time_limit: float = 10.0, wor
     :raises ValueError: for an unknown method.
     """
     platform, graph = problem.platform, problem.graph
+    if method not in STATIC_METHODS:
+        raise ValueError(f"unknown static method {method!r}; choose one of "
+                         f"{', '.join(STATIC_METHODS)}")
     bound = None
+    c0 = time.process_time()
     if method == "cpsat":
         from decisiongym.baselines.soc.cpsat import solve_dag_cpsat
 
         exact = solve_dag_cpsat(graph, platform, time_limit=time_limit, workers=workers,
                                 seed=seed)
         trace, makespan, bound, status, wall_s = exact
-    elif method in STATIC_METHODS:
+    else:
         from decisiongym.baselines.soc.list_scheduling import SCHEDULERS
 
         scheduled = SCHEDULERS[method](graph, platform)
         trace, makespan, status, wall_s = (scheduled.trace, scheduled.makespan, "FEASIBLE",
                                            scheduled.wall_s)
-    else:
-        raise ValueError(f"unknown static method {method!r}; choose one of "
-                         f"{', '.join(STATIC_METHODS)}")
-    return DagSolveRecord(problem, method, makespan, bound, status, wall_s,
-                          _accepted(problem, trace), trace)
+    cpu_s = time.process_time() - c0
+    gap = (100.0 * (makespan - bound) / bound
+           if makespan is not None and bound is not None and bound > 0 else None)
+    return Record(
+        family="soc", method=method, instance=graph.name, seed=seed,
+        budget=time_limit if method == "cpsat" else None, objective=makespan,
+        objective_name="makespan_us", sense="min", bound=bound, gap=gap, status=status,
+        valid=_accepted(problem, trace), wall_s=wall_s, cpu_s=cpu_s,
+        extra={"platform": platform.name}, solution=trace,
+    )
+
+
+def dag_json(problem: DagProblem, record: Record) -> dict[str, Any]:
+    """A :func:`solve_dag` record as ``decisiongym solve soc --json`` prints it."""
+    graph, platform = problem.graph, problem.platform
+    rows = None
+    if record.solution is not None:
+        rows = [{key: row[key] for key in ("task", "task_name", "pe", "pe_name", "start",
+                                            "finish")}
+                for row in record.solution.to_records(graph, platform)]
+    return {"dag": graph.name, "platform": platform.name, "method": record.method,
+            "makespan": record.objective, "bound": record.bound, "status": record.status,
+            "wall_s": round(record.wall_s, 6), "valid": record.valid, "trace": rows}
 
 
 def _accepted(problem: DagProblem, trace: Trace | None) -> bool:

@@ -7,12 +7,12 @@ import pytest
 
 from decisiongym.bench.bandits.metrics import (
     BanditTrace,
-    mean_interval,
     min_frac,
     suffix_failure_frequency,
     summarize,
     win_rates,
 )
+from decisiongym.bench.stats import mean_interval
 
 
 def _trace(arms: list[int], best: int = 0, n_arms: int = 3, gap: float = 0.5) -> BanditTrace:

@@ -10,6 +10,7 @@ import pytest
 
 from decisiongym.bench.jobshop import grid as jobshop
 from decisiongym.bench.jobshop.grid import grid, learned_checkpoint, matched_cells
+from decisiongym.bench.record import COMMON_COLUMNS, Record
 from decisiongym.cli import main
 
 
@@ -45,12 +46,18 @@ def test_cpsat_instances_must_be_among_the_instances() -> None:
         grid(["ta01"], 1.0, 1, 0, cpsat_instances=["ta01", "ta02"])
 
 
+def _record(instance: str, method: str, wall_s: float, workers: int, seed: int,
+            **extra: object) -> Record:
+    return Record(family="jobshop", method=method, instance=instance, seed=seed,
+                  objective_name="makespan", wall_s=wall_s, extra={"workers": workers, **extra})
+
+
 def test_matched_cells_take_best_of_n_wall_time_and_workers() -> None:
     records = [
-        {"instance": "ta51", "method": "learned", "wall_s": 0.4, "workers": 2, "seed": 0},
-        {"instance": "ta51", "method": "learned-32", "wall_s": 3.25, "workers": 2, "seed": 0},
-        {"instance": "ta51", "method": "cpsat", "wall_s": 10.0, "workers": 2, "seed": 0},
-        {"instance": "ta71", "method": "learned-32", "wall_s": 7.5, "workers": 2, "seed": 0},
+        _record("ta51", "learned", 0.4, 2, 0),
+        _record("ta51", "learned-32", 3.25, 2, 0),
+        _record("ta51", "cpsat", 10.0, 2, 0),
+        _record("ta71", "learned-32", 7.5, 2, 0),
     ]
     cells = matched_cells(records)
     assert [(c.instance, c.method, c.time_limit, c.workers) for c in cells] == [
@@ -80,13 +87,15 @@ def test_bench_with_learned_rule_on_ft06(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert main(argv) == 0
     capsys.readouterr()
     records = pd.read_csv(tmp_path / "jobshop.csv")
+    assert tuple(records.columns[:len(COMMON_COLUMNS)]) == COMMON_COLUMNS
+    assert (records["family"] == "jobshop").all() and (records["sense"] == "min").all()
     # CP-SAT given a few hundredths of a second may find no schedule: only it may lack one
     assert records.loc[records["method"] != "cpsat-matched", "valid"].all()
     by_method = records.set_index("method")
     assert {"learned", "learned-4", "cpsat", "cpsat-matched"} <= set(by_method.index)
     assert by_method.loc["learned-4", "samples"] == 4
-    assert by_method.loc["learned-4", "makespan"] <= by_method.loc["learned", "makespan"]
-    assert by_method.loc["cpsat-matched", "budget_s"] == pytest.approx(
+    assert by_method.loc["learned-4", "objective"] <= by_method.loc["learned", "objective"]
+    assert by_method.loc["cpsat-matched", "budget"] == pytest.approx(
         by_method.loc["learned-4", "wall_s"])
     assert by_method.loc["cpsat-matched", "workers"] == 1
     markdown = (tmp_path / "jobshop.md").read_text()
@@ -98,12 +107,12 @@ def test_bench_with_learned_rule_on_ft06(monkeypatch: pytest.MonkeyPatch, tmp_pa
 def test_records_name_the_checkpoint_file_not_its_path(checkpoint: Path) -> None:
     cell = jobshop.JobShopCell("ft06", "learned", None, 1.0, 1, 0, 1, str(checkpoint))
     record = jobshop.run_cell(cell)
-    assert record["checkpoint"] == checkpoint.name
+    assert record.extra["checkpoint"] == checkpoint.name
+    assert record.solution is None  # validated in the cell, then dropped
 
 
 def test_matched_cells_load_file_instances_from_their_file() -> None:
-    records = [{"instance": "big", "method": "learned-8", "wall_s": 1.5, "workers": 1,
-                "seed": 0, "lb": 90, "ub": 100}]
+    records = [_record("big", "learned-8", 1.5, 1, 0, lb=90, ub=100)]
     (cell,) = matched_cells(records, {"big": "/data/big.txt"})
     assert (cell.instance, cell.bounds) == ("/data/big.txt", (90, 100))
 
@@ -149,7 +158,7 @@ def test_bench_on_a_folder_of_files_with_a_bounds_file(tmp_path: Path,
     s1 = results[results["instance"] == "s1"]
     assert (s1["ub"] == 10).all() and (s1["lb"] == 9).all()
     cp = s1[s1["method"] == "cpsat"].iloc[0]
-    assert cp["gap_pct"] == pytest.approx(100.0 * (cp["makespan"] - 10) / 10)
+    assert cp["gap"] == pytest.approx(100.0 * (cp["objective"] - 10) / 10)
     assert results[results["instance"] == "s2"]["ub"].isna().all()
     assert (results[results["instance"] == "ft06"]["ub"] == 55).all()  # its shipped bound
     assert set(results[results["method"] == "cpsat"]["instance"]) == {"s1"}

@@ -18,6 +18,7 @@ from decisiongym.bench.jobshop.learned_report import (
     size_groups,
 )
 from decisiongym.bench.jobshop.report import render
+from decisiongym.bench.record import Record, records_frame
 
 SIZES = {"ta01": (15, 15), "ta02": (15, 15), "ta51": (50, 15), "ta52": (50, 15),
          "ta53": (50, 15), "ta54": (50, 15), "ta71": (100, 20), "ta72": (100, 20),
@@ -26,17 +27,18 @@ UB = 1000
 
 
 def record(instance: str, method: str, makespan: float, scheme: str = "", wall_s: float = 0.1,
-           samples: int | None = None, budget_s: float | None = None) -> dict[str, Any]:
+           samples: int | None = None, budget_s: float | None = None) -> Record:
     n_jobs, n_machines = SIZES[instance]
     ub = 55 if instance == "ft06" else UB
-    return {"instance": instance, "n_jobs": n_jobs, "n_machines": n_machines, "lb": None,
-            "ub": ub, "method": method, "scheme": scheme, "seed": 0, "budget_s": budget_s,
-            "workers": 2, "makespan": makespan, "bound": None,
-            "gap_pct": 100.0 * (makespan - ub) / ub, "wall_s": wall_s, "cpu_s": wall_s,
-            "valid": not math.isnan(makespan), "status": "FEASIBLE", "warm_start": "",
-            "warm_start_makespan": None, "samples": samples,
-            "temperature": None if samples is None else 0.0,
-            "checkpoint": "" if samples is None else "jobshop_dispatch.pt"}
+    extra: dict[str, Any] = {
+        "n_jobs": n_jobs, "n_machines": n_machines, "lb": None, "ub": ub, "scheme": scheme,
+        "workers": 2, "warm_start": "", "warm_start_makespan": None, "samples": samples,
+        "temperature": None if samples is None else 0.0,
+        "checkpoint": "" if samples is None else "jobshop_dispatch.pt"}
+    return Record(family="jobshop", method=method, instance=instance, seed=0, budget=budget_s,
+                  objective=makespan, objective_name="makespan", sense="min", bound=None,
+                  gap=100.0 * (makespan - ub) / ub, status="FEASIBLE",
+                  valid=not math.isnan(makespan), wall_s=wall_s, cpu_s=wall_s, extra=extra)
 
 
 def results() -> pd.DataFrame:
@@ -60,7 +62,7 @@ def results() -> pd.DataFrame:
              record("ta72", "learned", 1060, "non-delay", 1.2, 1),
              record("ft06", "mwkr", 60, "active"), record("ft06", "learned", 66, "non-delay",
                                                            0.01, 1)]
-    frame = pd.DataFrame.from_records(rows)
+    frame = records_frame(rows)
     # through CSV, as the report always reads them
     return pd.read_csv(io.StringIO(frame.to_csv(index=False)))
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from decisiongym.bench.jobshop.grid import solve_jobshop
+from decisiongym.bench.jobshop.grid import solve_jobshop, solve_json
 from decisiongym.envs.jobshop.catalog import load_instance
 from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
 from decisiongym.envs.jobshop.instance import JobShopInstance
@@ -36,9 +36,10 @@ def test_learned_gives_a_valid_schedule(instance: JobShopInstance, checkpoint: P
     record = solve_jobshop(instance, "learned", samples=samples, checkpoint=checkpoint,
                            workers=1)
     assert record.valid and record.status == "FEASIBLE"
-    assert record.schedule is not None
-    assert validate(instance, record.schedule) == record.makespan
-    assert (record.method, record.scheme, record.bound) == ("learned", "non-delay", None)
+    assert record.solution is not None
+    assert validate(instance, record.solution) == record.objective
+    assert (record.method, record.extra["scheme"], record.bound) == ("learned", "non-delay",
+                                                                     None)
     assert record.extra["samples"] == samples
     assert record.extra["checkpoint"] == str(checkpoint)
     # greedy decoding is the temperature-0 rollout
@@ -51,23 +52,23 @@ def test_best_of_n_is_never_worse_than_greedy(instance: JobShopInstance,
     # rollout 0 of best-of-N is the greedy one, so the best of them cannot be longer
     greedy = solve_jobshop(instance, "learned", checkpoint=checkpoint, workers=1)
     best = solve_jobshop(instance, "learned", samples=4, checkpoint=checkpoint, workers=1)
-    assert greedy.makespan is not None and best.makespan is not None
-    assert best.makespan <= greedy.makespan
+    assert greedy.objective is not None and best.objective is not None
+    assert best.objective <= greedy.objective
 
 
 def test_the_same_seed_gives_the_same_schedule(checkpoint: Path) -> None:
     instance = RandomInstanceGenerator(10, 5).sample(3)
     runs = [solve_jobshop(instance, "learned", samples=4, seed=7, checkpoint=checkpoint,
                           workers=1) for _ in range(2)]
-    assert runs[0].makespan == runs[1].makespan
+    assert runs[0].objective == runs[1].objective
     assert runs[0].extra["temperature"] == runs[1].extra["temperature"]
-    assert runs[0].schedule is not None and runs[1].schedule is not None
-    np.testing.assert_array_equal(runs[0].schedule.start, runs[1].schedule.start)
+    assert runs[0].solution is not None and runs[1].solution is not None
+    np.testing.assert_array_equal(runs[0].solution.start, runs[1].solution.start)
 
 
 def test_json_record_has_the_common_fields_and_the_extras(checkpoint: Path) -> None:
-    record = solve_jobshop(load_instance("ft06"), "learned", samples=2, checkpoint=checkpoint,
-                           workers=1).as_json()
+    record = solve_json(solve_jobshop(load_instance("ft06"), "learned", samples=2,
+                                      checkpoint=checkpoint, workers=1))
     assert {"instance", "method", "scheme", "makespan", "bound", "wall_s", "cpu_s", "valid",
             "status", "seed", "schedule", "samples", "temperature", "checkpoint"} <= set(record)
     assert len(record["schedule"]) == 36

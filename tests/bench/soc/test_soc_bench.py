@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
+from decisiongym.bench.record import COMMON_COLUMNS, read_frame
 from decisiongym.bench.soc import grid as soc
-from decisiongym.bench.soc.grid import comparison_rate, saturation_rate
+from decisiongym.bench.soc.report import comparison_rate, dag_table, saturation_rate
 from decisiongym.cli import main
 
 
@@ -26,22 +29,31 @@ def test_bench_soc_quick_writes_tables_and_plot(tmp_path: Path,
     results = pd.read_csv(tmp_path / "soc.csv")
     if soc.learned_unavailable() is None:
         # the agent runs on the whole grid, every noise level and rate, like the heuristics
-        learned = results[results["scheduler"] == "learned"]
-        etf_cells = results[results["scheduler"] == "etf"]
+        learned = results[results["method"] == "learned"]
+        etf_cells = results[results["method"] == "etf"]
         assert len(learned) == len(etf_cells)
         assert set(learned["sigma"]) == set(soc.SIGMAS)
         assert "at every swept rate" in markdown
-    etf = results[results["scheduler"] == "etf"].groupby("rate")["latency_mean_us"].mean()
+    etf = results[results["method"] == "etf"].groupby("rate")["objective"].mean()
     assert len(etf) >= 3
     # queueing: more load never makes the average job faster, and overload makes it far slower
     assert etf.is_monotonic_increasing
     assert etf.iloc[-1] > 1.5 * etf.iloc[0]
 
-    dags = pd.read_csv(tmp_path / "soc_dags.csv")
+    dags = dag_table(read_frame(tmp_path / "soc_dags.csv"))
     assert len(dags) >= 3
     # CP-SAT starts from HEFT's schedule, so it can only improve on it, and its bound holds
     assert (dags["cpsat"] <= dags["heft"] + 1e-6).all()
     assert (dags["cpsat_bound"] <= dags["cpsat"] + 1e-6).all()
+
+    # every cell re-checked its answer with validate, and the file counts the valid ones
+    dag_records = read_frame(tmp_path / "soc_dags.csv")
+    assert set(dag_records["method"]) == set(soc.DAG_METHODS)
+    for frame in (results, dag_records):
+        assert tuple(frame.columns[:len(COMMON_COLUMNS)]) == COMMON_COLUMNS
+        assert frame["valid"].all()
+    total = len(results) + len(dag_records)
+    assert f"{total} of {total} valid" in markdown
 
     # --speed-only keeps the stream and DAG records and replaces the speed table
     row = {"what": "a measured row", "ours": "1", "peer": "-", "ratio": "-", "target": "-",
@@ -58,6 +70,45 @@ def test_bench_soc_quick_writes_tables_and_plot(tmp_path: Path,
 def test_speed_only_needs_a_full_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "soc", "--speed-only", "--out-dir", str(tmp_path)]) == 2
     assert "no soc.csv, soc_dags.csv, soc.md" in capsys.readouterr().err
+
+
+def test_speed_only_refuses_records_of_an_older_version(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pd.DataFrame({"scheduler": ["etf"], "rate": [5.0], "latency_mean_us": [100.0]}).to_csv(
+        tmp_path / "soc.csv", index=False)
+    (tmp_path / "soc_dags.csv").write_text("dag,heft\n0,10.0\n")
+    (tmp_path / "soc.md").write_text("Written by `decisiongym bench soc` on a day.\n")
+    assert main(["bench", "soc", "--speed-only", "--out-dir", str(tmp_path)]) == 2
+    assert "older version" in capsys.readouterr().err
+
+
+def test_stream_cell_validates_its_trace() -> None:
+    record = soc.run_cell(soc.SocCell("etf", 15.0, 0.3, 1, 60))
+    assert (record.family, record.method, record.seed) == ("soc", "etf", 1)
+    assert record.valid and record.objective_name == "latency_mean_us"
+    assert record.objective is not None and record.objective > 0
+    assert record.extra["rate"] == 15.0 and record.extra["completed"] > 0
+
+
+def test_dag_cell_records_a_broken_schedule_as_invalid(monkeypatch: pytest.MonkeyPatch) -> None:
+    import decisiongym.baselines.soc.list_scheduling as list_scheduling
+    from decisiongym.envs.soc.solution import Trace
+
+    cell = soc.DagCell(0, 3, 3, (10, 12), 1.0, "peft")
+    good = soc.run_dag_cell(cell)
+    assert good.valid and good.status == "FEASIBLE" and good.bound is None
+
+    real_peft = list_scheduling.peft
+
+    def early_peft(graph: Any, platform: Any) -> Any:  # every task starts 1 µs too early
+        result = real_peft(graph, platform)
+        trace = result.trace
+        shifted = Trace(trace.job, trace.task, trace.pe, trace.start - 1.0, trace.finish - 1.0)
+        return replace(result, trace=shifted)
+
+    monkeypatch.setitem(list_scheduling.SCHEDULERS, "peft", early_peft)
+    bad = soc.run_dag_cell(cell)
+    assert not bad.valid and bad.objective == good.objective
 
 
 def test_saturation_rate_is_the_last_sustained_rate() -> None:

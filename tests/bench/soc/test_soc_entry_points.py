@@ -8,7 +8,7 @@ import pytest
 
 from decisiongym.baselines.soc.online import simulate
 from decisiongym.bench.soc.simulate import mix_from_text, simulate_stream
-from decisiongym.bench.soc.solve import solve_dag
+from decisiongym.bench.soc.solve import dag_json, solve_dag
 from decisiongym.envs.soc.builtin import default_platform, load_dag_problem
 from decisiongym.envs.soc.env import resolve_mix
 from decisiongym.envs.soc.workload import ds3_workload, poisson_workload
@@ -54,8 +54,9 @@ def test_unknown_names_are_value_errors() -> None:
 def test_solve_dag_validates_and_refuses_unknown_methods() -> None:
     problem = load_dag_problem("topcuoglu", "topcuoglu")
     record = solve_dag(problem, "heft")
-    assert record.valid and record.makespan == pytest.approx(80.0)
+    assert record.valid and record.objective == pytest.approx(80.0)
     assert record.bound is None and record.status == "FEASIBLE"
-    assert record.as_json()["dag"] == "topcuoglu" and len(record.as_json()["trace"]) == 10
+    printed = dag_json(problem, record)
+    assert printed["dag"] == "topcuoglu" and len(printed["trace"]) == 10
     with pytest.raises(ValueError, match="unknown static method 'etf'"):
         solve_dag(problem, "etf")
