@@ -134,7 +134,8 @@ def make_env(config: TrainConfig) -> SoCSchedulingEnv:
     return SoCSchedulingEnv(
         platform=config.platform, mix=config.mix, rate_jobs_per_ms=config.rate_jobs_per_ms,
         n_jobs=config.n_jobs, noise=config.noise, sigma=config.sigma, mode="task",
-        max_ready=config.max_ready, max_jobs_in_system=config.max_jobs_in_system)
+        max_ready=config.max_ready, max_jobs_in_system=config.max_jobs_in_system,
+        invalid_action="raise")
 
 
 def etf_slot(env: SoCSchedulingEnv) -> int:

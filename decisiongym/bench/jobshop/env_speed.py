@@ -36,7 +36,8 @@ def measure_single(name: str, seconds: float = 3.0, seed: int = 0,
     import decisiongym  # noqa: F401  (registers the ids)
 
     instance = load_instance(name)
-    env = gym.make("decisiongym/JobShop-v0", instance=instance, scheme=scheme)
+    env = gym.make("decisiongym/JobShop-v0", instance=instance, scheme=scheme,
+                   invalid_action="raise")
     rng = np.random.default_rng(seed)
     obs, _ = env.reset(seed=seed)
 

@@ -296,7 +296,7 @@ def _learned_speed(rate: float = 20.0, n_jobs: int = 300) -> dict[str, Any]:
 
     policy = SoCPolicy.load()
     workload = ds3_workload(rate, n_jobs, np.random.default_rng(0), noise="gaussian", sigma=0.3)
-    env = SoCSchedulingEnv(mix=list(workload.applications), mode="task")
+    env = SoCSchedulingEnv(mix=list(workload.applications), mode="task", invalid_action="raise")
     obs, _ = env.reset(options={"workload": workload})
     observations = []
     done = False
@@ -329,7 +329,7 @@ def _env_speed(seconds: float) -> list[dict[str, Any]]:
 
     rows = []
     for policy in ("first legal", "random legal"):
-        env = SoCSchedulingEnv(n_jobs=200)
+        env = SoCSchedulingEnv(n_jobs=200, invalid_action="raise")
         rng = np.random.default_rng(0)
         obs, _ = env.reset(seed=0)
         steps = 0

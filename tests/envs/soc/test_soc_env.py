@@ -141,7 +141,7 @@ def three_tasks_env(**kwargs: Any) -> SoCSchedulingEnv:
 
 
 def test_illegal_actions_raise_naming_the_slot_and_pe() -> None:
-    env = three_tasks_env()
+    env = three_tasks_env(invalid_action="raise")
     obs, _ = env.reset(seed=0)
     n_pes = 3
     assert obs["action_mask"].reshape(4, n_pes).tolist() == [
@@ -161,7 +161,7 @@ def test_illegal_actions_raise_naming_the_slot_and_pe() -> None:
 
 
 def test_task_only_mode_raises_for_an_empty_slot() -> None:
-    env = three_tasks_env(mode="task")
+    env = three_tasks_env(mode="task", invalid_action="raise")
     env.reset(seed=0)
     assert env.action_space.n == 4
     with pytest.raises(InvalidActionError, match="slot 3 is empty"):
@@ -180,6 +180,17 @@ def test_penalize_leaves_the_state_and_truncates_after_as_many_illegal_actions_a
         assert "cannot run" in info["invalid_action"]
         for key in obs:
             np.testing.assert_array_equal(again[key], obs[key])
+
+
+@pytest.mark.parametrize("mode", ["task-pe", "task"])
+def test_illegal_actions_are_penalized_by_default(mode: str) -> None:
+    env = three_tasks_env(mode=mode)
+    obs, _ = env.reset(seed=0)
+    again, reward, terminated, truncated, info = env.step(3 * (3 if mode == "task-pe" else 1))
+    assert reward == -1.0 and not terminated and not truncated
+    assert "slot 3 is empty" in info["invalid_action"]
+    for key in obs:
+        np.testing.assert_array_equal(again[key], obs[key])
 
 
 def test_step_before_reset_and_after_the_end_raise() -> None:
