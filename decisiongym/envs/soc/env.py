@@ -342,19 +342,41 @@ class SoCSchedulingEnv(gym.Env):
 
         :param workload: the jobs; its graphs must fit ``max_tasks`` and run on the platform.
         """
+        if workload.n_jobs == 0:
+            raise ValueError("the workload has no job")
+        self.attach(SoCSimulator(self.platform, workload, warmup_jobs=self.warmup_jobs))
+
+    def attach(self, simulator: SoCSimulator) -> bool:
+        """Start a new episode on a simulator built elsewhere, so that its own settings
+        (warm-up, horizon) hold, and stop at its first decision point. The simulator is reset
+        first; from then on ``step`` drives it and ``simulator.result()`` reads the outcome.
+
+        :param simulator: a simulator of this env's platform (or one with the same PE types
+            and PEs); its workload's graphs must fit ``max_tasks``.
+        :returns: whether the episode is already over (no decision to make).
+        :raises ValueError: when the simulator's platform has other PEs than the env's, or a
+            graph of the workload has more than ``max_tasks`` tasks.
+        """
+        theirs = simulator.platform
+        if theirs is not self.platform and (
+                theirs.type_names != self.platform.type_names
+                or not np.array_equal(theirs.pe_type, self.platform.pe_type)):
+            raise ValueError(f"the simulator's platform {theirs.name!r} has other PEs than the "
+                             f"env's {self.platform.name!r}; make the env with "
+                             "platform=simulator.platform")
+        workload = simulator.workload
         too_big = [g.name for g in workload.applications if g.n_tasks > self.max_tasks]
         if too_big:
             raise ValueError(f"applications {too_big} have more than max_tasks="
                              f"{self.max_tasks} tasks, the size of the observation's DAG arrays")
-        if workload.n_jobs == 0:
-            raise ValueError("the workload has no job")
         self._workload = workload
-        self._sim = SoCSimulator(self.platform, workload, warmup_jobs=self.warmup_jobs)
+        self._sim = simulator
         self._tables = AppTables.build(workload.applications, self.platform, self.max_tasks)
-        self._sim.reset()
+        done = simulator.reset()
         self._accrued_ms = 0.0
         self._invalid_steps = 0
         self._refresh()
+        return done
 
     def commit(self, pairs: Sequence[tuple[int, int]]) -> None:
         """Commit tasks to PEs now (no time passes); the caller checks legality. Every slot
