@@ -19,6 +19,7 @@ from decisiongym.envs.soc.graph import TaskGraph, task_graph
 from decisiongym.envs.soc.platform import Platform
 from decisiongym.envs.soc.sim import SoCSimulator
 from decisiongym.envs.soc.solution import validate
+from decisiongym.envs.soc.workload import fixed_workload
 
 BENIGN_WARNINGS = (
     "maximum value is infinity",
@@ -100,6 +101,26 @@ def test_task_only_mode_picking_slot_zero_is_the_simulators_eft_rule() -> None:
     np.testing.assert_array_equal(info["trace"].pe, reference.trace.pe)
     np.testing.assert_array_equal(info["trace"].start, reference.trace.start)
     assert info["latency_mean_us"] == reference.latency_mean_us
+
+
+def test_attach_drives_a_simulator_built_elsewhere_with_its_own_settings() -> None:
+    env = SoCSchedulingEnv(mode="task", n_jobs=30, rate_jobs_per_ms=6.0)
+    env.reset(seed=11)
+    workload = env.workload
+    simulator = SoCSimulator(env.platform, workload, warmup_jobs=5)
+    done = env.attach(simulator)
+    assert not done and env.simulator is simulator and env.workload is workload
+    while not done:
+        _, _, done, _, _ = env.step(0)
+    result = simulator.result("attached")
+    reference = SoCSimulator(env.platform, workload, warmup_jobs=5).run("eft")
+    np.testing.assert_array_equal(result.trace.pe, reference.trace.pe)
+    np.testing.assert_array_equal(result.trace.start, reference.trace.start)
+    assert result.latency_mean_us == reference.latency_mean_us
+    one_pe = small_platform(("A",), [0])
+    graph = task_graph("one", {"t": {"A": 10.0}}, [])
+    with pytest.raises(ValueError, match="other PEs"):
+        env.attach(SoCSimulator(one_pe, fixed_workload([graph])))
 
 
 def test_one_task_reward_is_its_latency_in_ms() -> None:
