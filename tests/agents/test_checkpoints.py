@@ -10,7 +10,8 @@ import torch
 
 from decisiongym.agents.checkpoints import read_checkpoint, write_checkpoint
 from decisiongym.agents.jobshop.network import DispatchNetwork, NetworkConfig
-from decisiongym.agents.soc.policy import PolicyConfig, SoCPolicy
+from decisiongym.agents.soc.config import PolicyConfig
+from decisiongym.agents.soc.policy import SoCPolicy
 from decisiongym.cli import main
 from decisiongym.envs.core.errors import CheckpointError
 

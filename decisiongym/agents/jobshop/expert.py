@@ -69,7 +69,7 @@ def follow_schedule(instance: JobShopInstance, target_start: np.ndarray,
     if target.shape != (instance.n_jobs, instance.n_ops) or (target < 0).any():
         raise ValueError(f"target_start must be a complete ({instance.n_jobs}, "
                          f"{instance.n_ops}) start table, got shape {target.shape}")
-    env = JobShopEnv(instance, scheme=scheme, reward="sparse")
+    env = JobShopEnv(instance, scheme=scheme, reward="sparse", invalid_action="raise")
     obs, _ = env.reset()
     n_jobs, n_ops = target.shape
     actions = np.empty(instance.n_operations, dtype=np.int64)
@@ -96,7 +96,7 @@ def demonstration_batch(
     answers: list[np.ndarray] = []
     for demo in demonstrations:
         env = JobShopEnv(demo.instance, scheme=scheme, reward="sparse", max_jobs=shape[0],
-                         max_machines=shape[1])
+                         max_machines=shape[1], invalid_action="raise")
         obs, _ = env.reset()
         for action in demo.actions:
             _, needs_decision, decision = classify(obs, scheme)

@@ -90,7 +90,8 @@ def make_vec_env(config: PPOConfig) -> Any:
 
     def make() -> JobShopEnv:
         return JobShopEnv(generator, scheme=config.scheme, reward="lb-decrease",
-                          max_jobs=config.max_size[0], max_machines=config.max_size[1])
+                          max_jobs=config.max_size[0], max_machines=config.max_size[1],
+                          invalid_action="raise")
 
     envs = sb3_make_vec_env(make, n_envs=config.n_envs, seed=config.seed)
     return VecNormalize(envs, norm_obs=False, norm_reward=True, gamma=1.0)

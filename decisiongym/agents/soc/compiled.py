@@ -11,25 +11,22 @@ although a commit changes one job's DAG state at a time. Here:
 * the job and global embeddings, the slot features and the scores (steps 2-4) are one kernel,
   :func:`_slot_logits`, over the occupied slots only.
 
-Training keeps the torch module (it needs gradients); :class:`CompiledSoCPolicy` copies its
-weights, and the tests check that both give the same logits and the same choices.
+Training keeps the torch module (it needs gradients); :class:`CompiledSoCPolicy` takes a copy
+of its weights as plain arrays (:meth:`SoCPolicy.to_compiled
+<decisiongym.agents.soc.policy.SoCPolicy.to_compiled>`), and the tests check that both give
+the same logits and the same choices.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
 
 from decisiongym.agents.kernels import dense, mlp
-from decisiongym.envs.soc.env import TASK_FEATURES, US_PER_MS
-
-if TYPE_CHECKING:  # soc_policy runs its scheduler through this module
-    from decisiongym.agents.soc.policy import SoCPolicy
-
-_N_BASE_FEATURES = len(TASK_FEATURES)
+from decisiongym.agents.soc.config import N_BASE_TASK_FEATURES, N_SLOT_FEATURES, PolicyConfig
+from decisiongym.envs.soc.env import US_PER_MS
 
 # torch layer names (without ".0.weight"...) of each small network, in kernel argument order
 _TASK_LAYERS = ("node_input", "message", "aggregate")
@@ -37,17 +34,19 @@ _SLOT_LAYERS = ("job_summary", "global_summary", "score")
 
 
 class CompiledSoCPolicy:
-    """Greedy slot choice of a :class:`SoCPolicy` computed by numba (module docstring).
+    """Greedy slot choice of an SoC order policy computed by numba (module docstring).
 
-    :param policy: the torch policy whose weights are copied (later changes to it are not seen:
-        compile again after training).
+    :param config: the policy's sizes.
+    :param weights: its weights as arrays, keyed as the torch module's ``state_dict`` names
+        them (``"node_input.0.weight"``...); they are copied.
     :param cache_size: task embeddings kept before the cache is emptied (a 34-task job's take
         about 2 KB).
     """
 
-    def __init__(self, policy: SoCPolicy, cache_size: int = 4096) -> None:
-        state = {k: np.ascontiguousarray(v.detach().cpu().numpy().astype(np.float32))
-                 for k, v in policy.state_dict().items()}
+    def __init__(self, config: PolicyConfig, weights: Mapping[str, np.ndarray],
+                 cache_size: int = 4096) -> None:
+        state = {k: np.ascontiguousarray(np.asarray(v).astype(np.float32))
+                 for k, v in weights.items()}
 
         def layers(names: tuple[str, ...]) -> tuple[np.ndarray, ...]:
             return tuple(state[f"{name}.{i}.{kind}"] for name in names
@@ -55,7 +54,7 @@ class CompiledSoCPolicy:
 
         self.task_weights = layers(_TASK_LAYERS)
         self.slot_weights = layers(_SLOT_LAYERS)
-        self.config = policy.config
+        self.config = config
         self.cache_size = cache_size
         self._cache: dict[bytes, np.ndarray] = {}
 
@@ -190,7 +189,7 @@ def _slot_logits(tasks, estimated_finish, mask, ref, jobs, node_valid, embedding
     job_mean /= max(jobs[:, 0].sum(), one)
     global_embedding = mlp(job_mean, w_glob1, b_glob1, w_glob2, b_glob2)[0]
 
-    # slot features (soc_policy.slot_features), for the occupied slots
+    # slot features (policy.slot_features), for the occupied slots
     occupied = np.flatnonzero(mask > 0)
     n_occupied = occupied.size
     least_finish = np.empty(n_occupied, np.float32)
@@ -201,14 +200,14 @@ def _slot_logits(tasks, estimated_finish, mask, ref, jobs, node_valid, embedding
     best = np.float32(np.inf)
     for i in range(n_occupied):
         s = occupied[i]
-        least_cost[i], mean_cost[i], _ = _least_mean_count(tasks[s, _N_BASE_FEATURES:])
+        least_cost[i], mean_cost[i], _ = _least_mean_count(tasks[s, N_BASE_TASK_FEATURES:])
         least_finish[i], mean_finish[i], count = _least_mean_count(estimated_finish[s])
         pe_share[i] = np.float32(count) / max(n_pes, 1)
         best = min(best, least_finish[i])
     if not np.isfinite(best):
         best = np.float32(0.0)
 
-    n_features = _N_BASE_FEATURES + 7
+    n_features = N_SLOT_FEATURES
     x_slot = np.empty((n_occupied, n_features + 3 * embed_dim), np.float32)
     for i in range(n_occupied):
         s = occupied[i]

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from importlib import resources
 
 import numpy as np
@@ -41,7 +41,13 @@ from torch import nn
 
 from decisiongym.agents.checkpoints import read_checkpoint, write_checkpoint
 from decisiongym.agents.soc.compiled import CompiledSoCPolicy
-from decisiongym.envs.soc.env import TASK_FEATURES, US_PER_MS, AppTables, SoCSchedulingEnv
+from decisiongym.agents.soc.config import (
+    N_BASE_TASK_FEATURES,
+    N_SLOT_FEATURES,
+    OBS_KEYS,
+    PolicyConfig,
+)
+from decisiongym.envs.soc.env import US_PER_MS, SoCSchedulingEnv
 from decisiongym.envs.soc.metrics import SimulationResult
 from decisiongym.envs.soc.platform import Platform
 from decisiongym.envs.soc.simulator import SoCSimulator
@@ -52,34 +58,8 @@ SHIPPED_CHECKPOINT = "soc_policy.pt"
 CHECKPOINT_FORMAT = "decisiongym-soc-policy"
 CHECKPOINT_VERSION = 1
 
-N_BASE_TASK_FEATURES = len(TASK_FEATURES)
-"""Columns of the observation's ``tasks`` before the per-PE-type costs."""
-N_SLOT_FEATURES = N_BASE_TASK_FEATURES + 7
-"""Columns of :func:`slot_features`."""
-OBS_KEYS = ("tasks", "estimated_finish", "jobs", "job_tasks", "job_adjacency", "ready_ref",
-            "action_mask")
-"""Observation entries the policy reads."""
-
 Observation = Mapping[str, np.ndarray]
 Batch = dict[str, torch.Tensor]
-
-
-@dataclass
-class PolicyConfig:
-    """Sizes of :class:`SoCPolicy` (saved with its weights).
-
-    :param node_features: columns of ``job_tasks``.
-    :param job_features: columns of ``jobs``.
-    :param embed_dim: width of the task, job and global embeddings.
-    :param hidden_dim: width of the hidden layer of every small MLP.
-    :param message_rounds: rounds of aggregation from successors.
-    """
-
-    node_features: int = 6
-    job_features: int = 4
-    embed_dim: int = 16
-    hidden_dim: int = 32
-    message_rounds: int = 4
 
 
 def symlog(x: torch.Tensor) -> torch.Tensor:
@@ -253,6 +233,16 @@ class SoCPolicy(nn.Module):
         write_checkpoint(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
                          {"config": asdict(self.config), "state_dict": state})
 
+    def to_compiled(self, cache_size: int = 4096) -> CompiledSoCPolicy:
+        """A numba copy of the current weights for fast greedy choices (later changes to this
+        module are not seen: compile again after training).
+
+        :param cache_size: task embeddings the copy keeps (see :class:`CompiledSoCPolicy`).
+        """
+        weights = {name: tensor.detach().cpu().numpy()
+                   for name, tensor in self.state_dict().items()}
+        return CompiledSoCPolicy(self.config, weights, cache_size=cache_size)
+
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> SoCPolicy:
         """Read a policy written by :meth:`save`.
@@ -273,23 +263,6 @@ class SoCPolicy(nn.Module):
 
 
 # -- the learned online scheduler ----------------------------------------------------------------
-class _SimulatorDrivenEnv(SoCSchedulingEnv):
-    """The ``mode="task"`` env run over a simulator built elsewhere, so the caller's warm-up
-    and horizon settings hold."""
-
-    def attach(self, simulator: SoCSimulator) -> bool:
-        """Take over ``simulator`` from its start; returns whether it is already over."""
-        self._workload = simulator.workload
-        self._sim = simulator
-        self._tables = AppTables.build(simulator.workload.applications, self.platform,
-                                       self.max_tasks)
-        done = simulator.reset()
-        self._accrued_ms = 0.0
-        self._invalid_steps = 0
-        self._refresh()
-        return done
-
-
 def run_policy(policy: SoCPolicy | CompiledSoCPolicy, simulator: SoCSimulator,
                max_ready: int = 32, max_jobs_in_system: int = 8,
                name: str = "learned") -> SimulationResult:
@@ -304,10 +277,12 @@ def run_policy(policy: SoCPolicy | CompiledSoCPolicy, simulator: SoCSimulator,
     :param max_jobs_in_system: jobs whose DAGs the policy sees.
     :param name: scheduler name recorded in the result.
     """
-    env = _SimulatorDrivenEnv(platform=simulator.platform,
-                              mix=list(simulator.workload.applications), mode="task",
-                              max_ready=max_ready, max_jobs_in_system=max_jobs_in_system)
-    chooser = policy if isinstance(policy, CompiledSoCPolicy) else CompiledSoCPolicy(policy)
+    # the env over the caller's simulator, so its warm-up and horizon settings hold
+    env = SoCSchedulingEnv(platform=simulator.platform,
+                           mix=list(simulator.workload.applications), mode="task",
+                           max_ready=max_ready, max_jobs_in_system=max_jobs_in_system,
+                           invalid_action="raise")
+    chooser = policy if isinstance(policy, CompiledSoCPolicy) else policy.to_compiled()
     done = env.attach(simulator)
     obs = env.observation()
     while not done:
@@ -323,7 +298,7 @@ def learned_scheduler(
 
     :param checkpoint: a file written by :meth:`SoCPolicy.save`; ``None`` for the shipped one.
     """
-    policy = CompiledSoCPolicy(SoCPolicy.load(checkpoint))
+    policy = SoCPolicy.load(checkpoint).to_compiled()
 
     def schedule(simulator: SoCSimulator) -> SimulationResult:
         return run_policy(policy, simulator)

@@ -50,14 +50,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from decisiongym.agents.soc.policy import (
-    OBS_KEYS,
-    Batch,
-    Observation,
-    PolicyConfig,
-    SoCPolicy,
-    mlp,
-)
+from decisiongym.agents.soc.config import OBS_KEYS, PolicyConfig
+from decisiongym.agents.soc.policy import Batch, Observation, SoCPolicy, mlp
 from decisiongym.agents.threads import single_torch_thread
 from decisiongym.envs.soc.env import SoCSchedulingEnv
 
@@ -76,9 +70,9 @@ class TrainConfig:
     :param sigma: its relative standard deviation.
     :param max_ready: slots of the env.
     :param max_jobs_in_system: jobs whose DAGs are observed.
-    :param embed_dim: see :class:`~decisiongym.agents.soc.policy.PolicyConfig`.
-    :param hidden_dim: see :class:`~decisiongym.agents.soc.policy.PolicyConfig`.
-    :param message_rounds: see :class:`~decisiongym.agents.soc.policy.PolicyConfig`.
+    :param embed_dim: see :class:`~decisiongym.agents.soc.config.PolicyConfig`.
+    :param hidden_dim: see :class:`~decisiongym.agents.soc.config.PolicyConfig`.
+    :param message_rounds: see :class:`~decisiongym.agents.soc.config.PolicyConfig`.
     :param imitation_episodes: expert episodes whose decisions form the imitation data.
     :param imitation_epochs: passes over that data.
     :param batch_size: imitation minibatch size.
@@ -134,7 +128,8 @@ def make_env(config: TrainConfig) -> SoCSchedulingEnv:
     return SoCSchedulingEnv(
         platform=config.platform, mix=config.mix, rate_jobs_per_ms=config.rate_jobs_per_ms,
         n_jobs=config.n_jobs, noise=config.noise, sigma=config.sigma, mode="task",
-        max_ready=config.max_ready, max_jobs_in_system=config.max_jobs_in_system)
+        max_ready=config.max_ready, max_jobs_in_system=config.max_jobs_in_system,
+        invalid_action="raise")
 
 
 def etf_slot(env: SoCSchedulingEnv) -> int:

@@ -34,7 +34,8 @@ def measure_single(name: str, seconds: float = 3.0, seed: int = 0,
     import decisiongym  # noqa: F401  (registers the ids)
 
     instance = load_instance(name)
-    env = gym.make("decisiongym/JobShop-v0", instance=instance, scheme=scheme)
+    env = gym.make("decisiongym/JobShop-v0", instance=instance, scheme=scheme,
+                   invalid_action="raise")
     rng = np.random.default_rng(seed)
     obs, _ = env.reset(seed=seed)
 
@@ -86,13 +87,13 @@ def measure_reset(n_jobs: int = 100, n_machines: int = 20, repeats: int = 50,
 
     generator = RandomInstanceGenerator(n_jobs=n_jobs, n_machines=n_machines)
     size = f"{n_jobs}x{n_machines}"
-    fresh = JobShopEnv(instance=generator)
+    fresh = JobShopEnv(instance=generator, scheme="insertion")
     fresh.reset(seed=seed)
     t0 = time.perf_counter()
     for _ in range(repeats):
         fresh.reset()
     new_ms = 1e3 * (time.perf_counter() - t0) / repeats
-    same = JobShopEnv(instance=generator.sample(seed))
+    same = JobShopEnv(instance=generator.sample(seed), scheme="insertion")
     same.reset(seed=seed)
     t0 = time.perf_counter()
     for _ in range(repeats):

@@ -54,7 +54,6 @@ def _simulator_speed(n_jobs: int = 20_000) -> dict[str, Any]:
 def _learned_speed(rate: float = 20.0, n_jobs: int = 300) -> dict[str, Any]:
     """The learned scheduler's greedy choices per second on one stream: its compiled copy
     against the torch module on one thread, over the same observations."""
-    from decisiongym.agents.soc.compiled import CompiledSoCPolicy
     from decisiongym.agents.soc.policy import SoCPolicy
     from decisiongym.agents.threads import single_torch_thread
     from decisiongym.envs.soc.env import SoCSchedulingEnv
@@ -62,7 +61,7 @@ def _learned_speed(rate: float = 20.0, n_jobs: int = 300) -> dict[str, Any]:
 
     policy = SoCPolicy.load()
     workload = ds3_workload(rate, n_jobs, np.random.default_rng(0), noise="gaussian", sigma=0.3)
-    env = SoCSchedulingEnv(mix=list(workload.applications), mode="task")
+    env = SoCSchedulingEnv(mix=list(workload.applications), mode="task", invalid_action="raise")
     obs, _ = env.reset(options={"workload": workload})
     observations = []
     done = False
@@ -71,9 +70,9 @@ def _learned_speed(rate: float = 20.0, n_jobs: int = 300) -> dict[str, Any]:
             observations.append({key: value.copy() for key, value in obs.items()})
         obs, _, done, _, _ = env.step(policy.act(obs))
     env.close()
-    compiled = CompiledSoCPolicy(policy)
+    compiled = policy.to_compiled()
     compiled.act(observations[0])  # the first call loads the kernels from numba's cache
-    compiled = CompiledSoCPolicy(policy)  # and an empty embedding cache for the timed run
+    compiled = policy.to_compiled()  # and an empty embedding cache for the timed run
     t0 = time.perf_counter()
     for o in observations:
         compiled.act(o)
@@ -95,7 +94,7 @@ def _env_speed(seconds: float) -> list[dict[str, Any]]:
 
     rows = []
     for policy in ("first legal", "random legal"):
-        env = SoCSchedulingEnv(n_jobs=200)
+        env = SoCSchedulingEnv(n_jobs=200, invalid_action="raise")
         rng = np.random.default_rng(0)
         obs, _ = env.reset(seed=0)
         steps = 0

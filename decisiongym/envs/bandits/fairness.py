@@ -146,7 +146,10 @@ class OneSidedFairnessEnv(gym.Env):
     ``probability_regret``  the same for the probabilities (in expectation over the
                             learner's own randomisation)
     ``violations``          number of pairs the panel reported
-    ``reported_pairs``      ``(m, 2)`` int64 ``(favoured, other)``, ``p_favoured >= p_other``
+    ``reported_pairs``      tuple of ``(favoured, other)`` index pairs, ``p_favoured >=
+                            p_other`` (a tuple, as the count varies by round, so vector
+                            envs can batch it; ``np.asarray(...).reshape(-1, 2)`` gives
+                            the ``(m, 2)`` array of :func:`panel_violations`)
     ``panel``               indices (into the pool) of this round's auditors
     ``decisions``           ``(k,)`` int8: what was played
     ``probabilities``       ``(k,)``: what was audited
@@ -367,7 +370,7 @@ class OneSidedFairnessEnv(gym.Env):
             "regret": best - float(value[accepted].sum()),
             "probability_regret": best - float(value @ probs),
             "violations": int(pairs.shape[0]),
-            "reported_pairs": pairs,
+            "reported_pairs": tuple((int(a), int(b)) for a, b in pairs),
             "panel": panel.astype(np.int64),
             "decisions": decisions.copy(),
             "probabilities": probs.copy(),

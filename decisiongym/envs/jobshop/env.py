@@ -47,7 +47,10 @@ class JobShopEnv(gym.Env):
     ## Action Space
     ``Discrete(max_jobs)``: the job whose next operation to dispatch. ``action_masks()`` (and the
     observation's ``action_mask``) marks the legal jobs under the scheme, for sb3-contrib's
-    ``MaskablePPO``.
+    ``MaskablePPO``. An illegal action (a padding job, a finished job, a job the scheme does
+    not offer now, or anything but an integer in range) changes nothing and pays a penalty
+    (Rewards) by default, so unmasked agents and environment checkers can step the env;
+    ``invalid_action="raise"`` makes it raise ``InvalidActionError`` instead.
 
     ## Observation Space
     A ``Dict`` of fixed-shape arrays (times are divided by the instance's trivial lower bound,
@@ -70,7 +73,9 @@ class JobShopEnv(gym.Env):
     conflicts ignored). The bound starts at ``info["initial_lower_bound"]`` and ends at the
     makespan, so the episode return is ``initial_lower_bound - makespan``: maximising it
     minimises the makespan. ``reward="sparse"``: 0 until the last step, which pays
-    ``-makespan``, so the episode return is exactly ``-makespan``.
+    ``-makespan``, so the episode return is exactly ``-makespan``. Under either, an illegal
+    action with ``invalid_action="penalize"`` (default) pays ``-invalid_action_penalty``
+    (default: the instance's longest operation) and leaves the state as it was.
 
     ## Starting State
     An empty schedule of the instance: given by name (``"ta41"``, ``"ft06"``), as a
@@ -80,19 +85,17 @@ class JobShopEnv(gym.Env):
 
     ## Episode End
     Terminates when every operation is scheduled (``n_jobs * n_ops`` legal steps); ``info`` then
-    holds the ``schedule``. With ``invalid_action="penalize"`` an illegal action leaves the state
-    unchanged and pays ``-invalid_action_penalty`` (default: the instance's longest operation);
-    the episode is truncated after ``n_jobs * n_ops`` illegal actions. With
-    ``invalid_action="raise"`` (default) an illegal action raises ``InvalidActionError``.
-    Environment checkers step with unmasked random actions: check the env with
-    ``invalid_action="penalize"``.
+    holds the ``schedule``. With ``invalid_action="penalize"`` (default) the episode is
+    truncated after ``n_jobs * n_ops`` illegal actions, so an agent that never learns the mask
+    still ends its episodes; ``info["invalid_action"]`` says why the last action was refused.
+    With ``invalid_action="raise"`` an illegal action raises ``InvalidActionError``.
 
     ## Arguments
     * ``instance``: name, ``JobShopInstance`` or generator (default ``"ta01"``).
     * ``scheme``: ``"non-delay"`` (default), ``"insertion"`` or ``"active"``.
     * ``reward``: ``"lb-decrease"`` (default) or ``"sparse"``.
-    * ``invalid_action``: ``"raise"`` (default) or ``"penalize"``;
-      ``invalid_action_penalty`` sets the penalty.
+    * ``invalid_action``: ``"penalize"`` (default) or ``"raise"`` (strict: an illegal action
+      raises ``InvalidActionError``); ``invalid_action_penalty`` sets the penalty.
     * ``max_jobs``, ``max_machines``: observation size; taken from the instance or from the
       generator's ``max_jobs`` / ``max_machines`` when omitted.
     * ``render_mode``: ``"ansi"`` (text) or ``"rgb_array"`` (a Gantt chart).
@@ -111,7 +114,7 @@ class JobShopEnv(gym.Env):
     68
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version; illegal actions pay a penalty by default (they raised before).
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
@@ -121,7 +124,7 @@ class JobShopEnv(gym.Env):
         instance: InstanceSource = "ta01",
         scheme: str = DEFAULT_SCHEME,
         reward: str = "lb-decrease",
-        invalid_action: str = "raise",
+        invalid_action: str = "penalize",
         invalid_action_penalty: float | None = None,
         max_jobs: int | None = None,
         max_machines: int | None = None,

@@ -79,7 +79,10 @@ class SoCSchedulingEnv(gym.Env):
       ``SoCSimulator.run("eft")`` exactly.
 
     ``action_masks()`` (and the observation's ``action_mask``) marks the legal actions, for
-    sb3-contrib's ``MaskablePPO``.
+    sb3-contrib's ``MaskablePPO``. An illegal action (an empty slot, a PE that cannot run the
+    task or is busy, anything but an integer in range) changes nothing and pays a penalty
+    (Rewards) by default, so unmasked agents and environment checkers can step the env;
+    ``invalid_action="raise"`` makes it raise ``InvalidActionError`` naming the slot and the PE.
 
     ## Observation Space
     A ``Dict`` of fixed-shape arrays. Times are in ms and relative to now; the scheduler sees
@@ -114,7 +117,9 @@ class SoCSchedulingEnv(gym.Env):
     integrated over the events in between. A step that does not let time pass pays 0. Every job
     counts, warm-up jobs included, so the undiscounted return of a finished episode is exactly
     ``-sum(completion - arrival) / 1000`` over all jobs: maximising it minimises the mean job
-    latency.
+    latency. With ``invalid_action="penalize"`` (default) an illegal action pays
+    ``-invalid_action_penalty`` (ms, default 1) instead, lets no time pass and leaves the state
+    as it was.
 
     ## Starting State
     A fresh workload drawn from ``self.np_random`` at every reset: ``n_jobs`` jobs of the mix,
@@ -127,11 +132,11 @@ class SoCSchedulingEnv(gym.Env):
     :class:`~decisiongym.envs.soc.metrics.SimulationResult`), its scalar metrics
     (``latency_mean_us``...) and ``trace``, which
     ``validate(platform, workload.applications, trace, result.job_app, result.arrival,
-    result.durations)`` accepts. With ``invalid_action="raise"`` (default) an illegal action
-    raises ``InvalidActionError`` naming the slot and the PE; with ``"penalize"`` it leaves the
-    state unchanged and pays ``-invalid_action_penalty`` (ms, default 1), and the episode is
-    truncated after as many illegal actions as the workload has tasks. Environment checkers
-    step with unmasked random actions: check the env with ``invalid_action="penalize"``.
+    result.durations)`` accepts. With ``invalid_action="penalize"`` (default) the episode is
+    truncated after as many illegal actions as the workload has tasks, so an agent that never
+    learns the mask still ends its episodes; ``info["invalid_action"]`` says why the last
+    action was refused. With ``invalid_action="raise"`` an illegal action raises
+    ``InvalidActionError``.
 
     ## Arguments
     * ``platform``: a built-in platform name (``"default"``, ``"topcuoglu"``), a file path or a
@@ -144,7 +149,8 @@ class SoCSchedulingEnv(gym.Env):
       noise (:mod:`decisiongym.envs.soc.workload`).
     * ``mode``: ``"task-pe"`` (default) or ``"task"``.
     * ``max_ready``: task slots; ``max_jobs_in_system``: jobs shown in the DAG arrays.
-    * ``invalid_action``: ``"raise"`` or ``"penalize"``; ``invalid_action_penalty`` in ms.
+    * ``invalid_action``: ``"penalize"`` (default) or ``"raise"`` (strict: an illegal action
+      raises ``InvalidActionError``); ``invalid_action_penalty`` in ms.
     * ``warmup_jobs``: the first jobs left out of the metrics in ``info`` (not of the reward).
     * ``render_mode``: ``"ansi"`` (text) or ``None``.
 
@@ -162,7 +168,7 @@ class SoCSchedulingEnv(gym.Env):
     True
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version; illegal actions pay a penalty by default (they raised before).
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
@@ -178,7 +184,7 @@ class SoCSchedulingEnv(gym.Env):
         mode: str = "task-pe",
         max_ready: int = 32,
         max_jobs_in_system: int = 8,
-        invalid_action: str = "raise",
+        invalid_action: str = "penalize",
         invalid_action_penalty: float = 1.0,
         warmup_jobs: int = 0,
         render_mode: str | None = None,
@@ -336,19 +342,41 @@ class SoCSchedulingEnv(gym.Env):
 
         :param workload: the jobs; its graphs must fit ``max_tasks`` and run on the platform.
         """
+        if workload.n_jobs == 0:
+            raise ValueError("the workload has no job")
+        self.attach(SoCSimulator(self.platform, workload, warmup_jobs=self.warmup_jobs))
+
+    def attach(self, simulator: SoCSimulator) -> bool:
+        """Start a new episode on a simulator built elsewhere, so that its own settings
+        (warm-up, horizon) hold, and stop at its first decision point. The simulator is reset
+        first; from then on ``step`` drives it and ``simulator.result()`` reads the outcome.
+
+        :param simulator: a simulator of this env's platform (or one with the same PE types
+            and PEs); its workload's graphs must fit ``max_tasks``.
+        :returns: whether the episode is already over (no decision to make).
+        :raises ValueError: when the simulator's platform has other PEs than the env's, or a
+            graph of the workload has more than ``max_tasks`` tasks.
+        """
+        theirs = simulator.platform
+        if theirs is not self.platform and (
+                theirs.type_names != self.platform.type_names
+                or not np.array_equal(theirs.pe_type, self.platform.pe_type)):
+            raise ValueError(f"the simulator's platform {theirs.name!r} has other PEs than the "
+                             f"env's {self.platform.name!r}; make the env with "
+                             "platform=simulator.platform")
+        workload = simulator.workload
         too_big = [g.name for g in workload.applications if g.n_tasks > self.max_tasks]
         if too_big:
             raise ValueError(f"applications {too_big} have more than max_tasks="
                              f"{self.max_tasks} tasks, the size of the observation's DAG arrays")
-        if workload.n_jobs == 0:
-            raise ValueError("the workload has no job")
         self._workload = workload
-        self._sim = SoCSimulator(self.platform, workload, warmup_jobs=self.warmup_jobs)
+        self._sim = simulator
         self._tables = AppTables.build(workload.applications, self.platform, self.max_tasks)
-        self._sim.reset()
+        done = simulator.reset()
         self._accrued_ms = 0.0
         self._invalid_steps = 0
         self._refresh()
+        return done
 
     def commit(self, pairs: Sequence[tuple[int, int]]) -> None:
         """Commit tasks to PEs now (no time passes); the caller checks legality. Every slot

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
 
 from decisiongym.agents.soc.compiled import CompiledSoCPolicy
-from decisiongym.agents.soc.policy import PolicyConfig, SoCPolicy, run_policy, to_batch
+from decisiongym.agents.soc.config import PolicyConfig
+from decisiongym.agents.soc.policy import SoCPolicy, run_policy, to_batch
 from decisiongym.envs.soc.builtin import default_platform
 from decisiongym.envs.soc.env import SoCSchedulingEnv
 from decisiongym.envs.soc.simulator import SoCSimulator
@@ -42,7 +46,7 @@ def torch_logits(policy: SoCPolicy, obs: dict) -> np.ndarray:
 def test_logits_match_torch(max_jobs_in_system: int, untrained: bool) -> None:
     torch.manual_seed(3)
     policy = SoCPolicy(PolicyConfig(message_rounds=2)) if untrained else SoCPolicy.load()
-    compiled = CompiledSoCPolicy(policy)
+    compiled = policy.to_compiled()
     observations = stream_observations(max_jobs_in_system, seed=max_jobs_in_system, count=60)
     assert len(observations) == 60
     if max_jobs_in_system == 2:
@@ -60,7 +64,7 @@ def test_logits_match_torch(max_jobs_in_system: int, untrained: bool) -> None:
 
 def test_a_small_cache_changes_nothing() -> None:
     policy = SoCPolicy.load()
-    roomy, tight = CompiledSoCPolicy(policy), CompiledSoCPolicy(policy, cache_size=2)
+    roomy, tight = policy.to_compiled(), policy.to_compiled(cache_size=2)
     for obs in stream_observations(8, seed=5, count=30):
         np.testing.assert_array_equal(tight.logits(obs), roomy.logits(obs))
     assert len(tight._cache) <= 2
@@ -69,7 +73,7 @@ def test_a_small_cache_changes_nothing() -> None:
 def test_scheduler_follows_the_torch_choices() -> None:
     platform = default_platform()
     policy = SoCPolicy.load()
-    compiled = CompiledSoCPolicy(policy)
+    compiled = policy.to_compiled()
     workload = ds3_workload(24.0, 80, np.random.default_rng(11), noise="gaussian", sigma=0.3)
 
     # in lockstep on the gym env: the compiled choice is torch's, or ties with it (float32
@@ -100,4 +104,20 @@ def test_no_occupied_slot_is_an_error() -> None:
     obs = stream_observations(8, seed=1, count=1)[0]
     obs["action_mask"][:] = 0
     with pytest.raises(ValueError, match="no occupied slot"):
-        CompiledSoCPolicy(SoCPolicy.load()).act(obs)
+        SoCPolicy.load().to_compiled().act(obs)
+
+
+def test_the_compiled_copy_runs_from_plain_arrays_without_the_torch_module() -> None:
+    policy = SoCPolicy.load()
+    weights = {name: tensor.numpy().copy() for name, tensor in policy.state_dict().items()}
+    plain = CompiledSoCPolicy(policy.config, weights)
+    compiled = policy.to_compiled()
+    for obs in stream_observations(8, seed=7, count=10):
+        np.testing.assert_array_equal(plain.logits(obs), compiled.logits(obs))
+    # the two modules do not import each other's way round: compiled needs neither torch
+    # nor the policy module
+    probe = ("import sys, decisiongym.agents.soc.compiled; "
+             "print('torch' in sys.modules, 'decisiongym.agents.soc.policy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False"]

@@ -224,7 +224,7 @@ def reach_masked_state(env: gym.Env) -> tuple[Obs, int]:
 
 
 def test_masked_job_raises_naming_the_job() -> None:
-    env = gym.make(ENV_ID, instance="ft06", scheme="non-delay")
+    env = gym.make(ENV_ID, instance="ft06", scheme="non-delay", invalid_action="raise")
     _, job = reach_masked_state(env)
     with pytest.raises(InvalidActionError, match=rf"job {job} may not be dispatched") as err:
         env.step(job)
@@ -234,7 +234,7 @@ def test_masked_job_raises_naming_the_job() -> None:
 
 @pytest.mark.parametrize("action", [6, -1, 100])
 def test_out_of_range_action_raises(action: int) -> None:
-    env = gym.make(ENV_ID, instance="ft06")
+    env = gym.make(ENV_ID, instance="ft06", invalid_action="raise")
     env.reset(seed=0)
     with pytest.raises(InvalidActionError, match=r"integer in \[0, 6\)"):
         env.step(action)
@@ -242,14 +242,14 @@ def test_out_of_range_action_raises(action: int) -> None:
 
 @pytest.mark.parametrize("action", [1.5, "two", None, [0, 1]])
 def test_non_integer_action_raises(action: Any) -> None:
-    env = gym.make(ENV_ID, instance="ft06")
+    env = gym.make(ENV_ID, instance="ft06", invalid_action="raise")
     env.reset(seed=0)
     with pytest.raises(InvalidActionError):
         env.step(action)
 
 
 def test_finished_job_raises() -> None:
-    env = gym.make(ENV_ID, instance="ft06", scheme="insertion")
+    env = gym.make(ENV_ID, instance="ft06", scheme="insertion", invalid_action="raise")
     env.reset(seed=0)
     for _ in range(6):
         env.step(0)
@@ -258,7 +258,7 @@ def test_finished_job_raises() -> None:
 
 
 def test_padding_job_raises() -> None:
-    env = gym.make(ENV_ID, instance="ft06", max_jobs=8, max_machines=6)
+    env = gym.make(ENV_ID, instance="ft06", max_jobs=8, max_machines=6, invalid_action="raise")
     env.reset(seed=0)
     with pytest.raises(InvalidActionError, match="job 7 is padding"):
         env.step(7)
@@ -281,6 +281,15 @@ def test_penalize_leaves_the_state_and_truncates() -> None:
     obs, _ = env.reset(seed=0)
     after, reward, _, truncated, info = env.step(9)
     assert reward == -3.0 and not truncated and "invalid_action" in info
+    assert all(np.array_equal(obs[k], after[k]) for k in obs)
+
+
+def test_illegal_actions_are_penalized_by_default() -> None:
+    env = gym.make(ENV_ID, instance="ft06")
+    obs, _ = env.reset(seed=0)
+    after, reward, terminated, truncated, info = env.step(9)
+    assert reward == -float(load_instance("ft06").durations.max())
+    assert not terminated and not truncated and "integer in [0, 6)" in info["invalid_action"]
     assert all(np.array_equal(obs[k], after[k]) for k in obs)
 
 

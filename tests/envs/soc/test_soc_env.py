@@ -19,6 +19,7 @@ from decisiongym.envs.soc.graph import TaskGraph, task_graph
 from decisiongym.envs.soc.platform import Platform
 from decisiongym.envs.soc.simulator import SoCSimulator
 from decisiongym.envs.soc.solution import validate
+from decisiongym.envs.soc.workload import fixed_workload
 
 BENIGN_WARNINGS = (
     "maximum value is infinity",
@@ -102,6 +103,26 @@ def test_task_only_mode_picking_slot_zero_is_the_simulators_eft_rule() -> None:
     assert info["latency_mean_us"] == reference.latency_mean_us
 
 
+def test_attach_drives_a_simulator_built_elsewhere_with_its_own_settings() -> None:
+    env = SoCSchedulingEnv(mode="task", n_jobs=30, rate_jobs_per_ms=6.0)
+    env.reset(seed=11)
+    workload = env.workload
+    simulator = SoCSimulator(env.platform, workload, warmup_jobs=5)
+    done = env.attach(simulator)
+    assert not done and env.simulator is simulator and env.workload is workload
+    while not done:
+        _, _, done, _, _ = env.step(0)
+    result = simulator.result("attached")
+    reference = SoCSimulator(env.platform, workload, warmup_jobs=5).run("eft")
+    np.testing.assert_array_equal(result.trace.pe, reference.trace.pe)
+    np.testing.assert_array_equal(result.trace.start, reference.trace.start)
+    assert result.latency_mean_us == reference.latency_mean_us
+    one_pe = small_platform(("A",), [0])
+    graph = task_graph("one", {"t": {"A": 10.0}}, [])
+    with pytest.raises(ValueError, match="other PEs"):
+        env.attach(SoCSimulator(one_pe, fixed_workload([graph])))
+
+
 def test_one_task_reward_is_its_latency_in_ms() -> None:
     graph = task_graph("one", {"t": {"P": 10.0}}, [])
     env = SoCSchedulingEnv(platform=small_platform(("P",), [0]), mix=graph, n_jobs=1)
@@ -141,7 +162,7 @@ def three_tasks_env(**kwargs: Any) -> SoCSchedulingEnv:
 
 
 def test_illegal_actions_raise_naming_the_slot_and_pe() -> None:
-    env = three_tasks_env()
+    env = three_tasks_env(invalid_action="raise")
     obs, _ = env.reset(seed=0)
     n_pes = 3
     assert obs["action_mask"].reshape(4, n_pes).tolist() == [
@@ -161,7 +182,7 @@ def test_illegal_actions_raise_naming_the_slot_and_pe() -> None:
 
 
 def test_task_only_mode_raises_for_an_empty_slot() -> None:
-    env = three_tasks_env(mode="task")
+    env = three_tasks_env(mode="task", invalid_action="raise")
     env.reset(seed=0)
     assert env.action_space.n == 4
     with pytest.raises(InvalidActionError, match="slot 3 is empty"):
@@ -180,6 +201,17 @@ def test_penalize_leaves_the_state_and_truncates_after_as_many_illegal_actions_a
         assert "cannot run" in info["invalid_action"]
         for key in obs:
             np.testing.assert_array_equal(again[key], obs[key])
+
+
+@pytest.mark.parametrize("mode", ["task-pe", "task"])
+def test_illegal_actions_are_penalized_by_default(mode: str) -> None:
+    env = three_tasks_env(mode=mode)
+    obs, _ = env.reset(seed=0)
+    again, reward, terminated, truncated, info = env.step(3 * (3 if mode == "task-pe" else 1))
+    assert reward == -1.0 and not terminated and not truncated
+    assert "slot 3 is empty" in info["invalid_action"]
+    for key in obs:
+        np.testing.assert_array_equal(again[key], obs[key])
 
 
 def test_step_before_reset_and_after_the_end_raise() -> None:
