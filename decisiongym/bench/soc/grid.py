@@ -23,7 +23,7 @@ import numpy as np
 
 from decisiongym.bench.record import Record
 from decisiongym.bench.soc.speed import measure_speed
-from decisiongym.envs.soc.ids import STATIC_METHODS
+from decisiongym.envs.soc.ids import AGENT_NAMES, ONLINE_SCHEDULERS, STATIC_METHODS
 
 if TYPE_CHECKING:
     from decisiongym.envs.soc.graph import TaskGraph
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from decisiongym.envs.soc.workload import Workload
 
 FAMILY = "soc"
-HEURISTICS = ("met", "etf", "eft", "stf", "heft-rt", "random", "round-robin")
-LEARNED = "learned"
+HEURISTICS = ONLINE_SCHEDULERS
+LEARNED = AGENT_NAMES[0]
 SIGMAS = (0.0, 0.1, 0.3)
 # Dense between 15 and 32 jobs/ms, where ETF and HEFT_RT saturate on the DS3 mix, so that 80 %
 # of a saturation rate lands near a swept rate (18 is 80 % of 23, ETF's saturation under the
