@@ -3,16 +3,21 @@ say what the file is instead.
 
 A checkpoint is a dict of plain tensors and numbers (so ``torch.load(..., weights_only=True)``
 reads it without running any code from the file) whose ``format`` field names the kind of
-agent and ``version`` its layout.
+agent and ``version`` its layout. An agent's module is rebuilt from the ``config`` and
+``state_dict`` fields by :func:`module_from_checkpoint`, which checks both against each other
+before allocating anything.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
+from torch import nn
 
 from decisiongym.envs.core.errors import CheckpointError
 
@@ -51,8 +56,7 @@ def read_checkpoint(path: str | os.PathLike[str], kind: str, version: int,
     try:
         content = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for a file that is not its own
-        first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise CheckpointError(path, f"not a readable torch checkpoint: {first_line}") from exc
+        raise CheckpointError(path, f"not a readable torch checkpoint: {_first_line(exc)}") from exc
     found = content.get("format") if isinstance(content, dict) else None
     if found != kind:
         raise CheckpointError(path, f"not a {what} checkpoint (format field {found!r}, "
@@ -61,3 +65,75 @@ def read_checkpoint(path: str | os.PathLike[str], kind: str, version: int,
         raise CheckpointError(path, f"{what} checkpoint version {content.get('version')!r}, "
                                     f"this library reads version {version}")
     return content
+
+
+ConfigT = TypeVar("ConfigT")
+ModuleT = TypeVar("ModuleT", bound=nn.Module)
+
+
+def module_from_checkpoint(content: dict[str, Any], build: Callable[[ConfigT], ModuleT],
+                           config_class: type[ConfigT], path: str | os.PathLike[str],
+                           what: str) -> ModuleT:
+    """The module a checkpoint describes: ``build(config)`` with the checkpoint's weights.
+
+    The module is first built on PyTorch's ``meta`` device (no memory), so sizes in the config
+    that the weights do not match are refused before anything is allocated.
+
+    :param content: what :func:`read_checkpoint` returned.
+    :param build: makes the module from its config (the agent's class).
+    :param config_class: the dataclass of the ``config`` field; each value must have the type
+        of the field's default.
+    :param path: the file, for the messages.
+    :param what: the kind of agent in words, for the messages.
+    :raises CheckpointError: when the config is not one of ``config_class`` or the weights do
+        not fit the module it describes.
+    """
+    config = _checkpoint_config(content.get("config"), config_class, path, what)
+    state = content.get("state_dict")
+    if not isinstance(state, dict):
+        raise CheckpointError(path, f"{what} checkpoint without a state_dict of weights")
+    try:
+        with torch.device("meta"):
+            shell = build(config)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(path, f"its config describes no {what}: {_first_line(exc)}") from exc
+    expected = {name: tuple(tensor.shape) for name, tensor in shell.state_dict().items()}
+    found = {name: tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor)
+             for name, tensor in state.items()}
+    if found != expected:
+        name = min(key for key in expected.keys() | found.keys()
+                   if expected.get(key) != found.get(key))
+        raise CheckpointError(path, f"its weights do not fit the {what} its config describes "
+                                    f"({name}: expected shape {expected.get(name)}, found "
+                                    f"{found.get(name)})")
+    module = build(config)
+    module.load_state_dict(state)
+    return module
+
+
+def _checkpoint_config(config: Any, config_class: type[ConfigT], path: str | os.PathLike[str],
+                       what: str) -> ConfigT:
+    if not isinstance(config, dict):
+        raise CheckpointError(path, f"{what} checkpoint without a config of settings")
+    defaults = {field.name: field.default
+                for field in dataclasses.fields(config_class)}  # type: ignore[arg-type]
+    for key, value in config.items():
+        if key not in defaults:
+            raise CheckpointError(path, f"config.{key} is not a setting of a {what}")
+        default = defaults[key]
+        if default is not dataclasses.MISSING and not _same_kind(value, default):
+            raise CheckpointError(path, f"config.{key} = {value!r} is not of type "
+                                        f"{type(default).__name__}")
+    return config_class(**config)
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -47,6 +47,30 @@ def test_unreadable_missing_and_newer_files(tmp_path: Path) -> None:
         SoCPolicy.load(tmp_path / "v2.pt")
 
 
+def test_a_config_or_weights_that_do_not_fit_are_refused(tmp_path: Path) -> None:
+    state = SoCPolicy(PolicyConfig(embed_dim=8)).state_dict()
+    cases = {
+        "unknown": ({"width": 3}, state, "config.width is not a setting of a SoC policy"),
+        "text": ({"embed_dim": "8"}, state, "config.embed_dim = '8' is not of type int"),
+        # refused from the shapes alone: nothing of that size is ever allocated
+        "huge": ({"embed_dim": 10**12}, state, "weights do not fit the SoC policy its config "
+                 "describes .*expected shape .*1000000000000"),
+        "missing": ({"embed_dim": 8}, {}, "weights do not fit"),
+        "no weights": ({"embed_dim": 8}, [1, 2], "without a state_dict"),
+    }
+    for name, (config, weights, message) in cases.items():
+        write_checkpoint(tmp_path / f"{name}.pt", "decisiongym-soc-policy", 1,
+                         {"config": config, "state_dict": weights})
+        with pytest.raises(CheckpointError, match=message):
+            SoCPolicy.load(tmp_path / f"{name}.pt")
+    network = DispatchNetwork(NetworkConfig(embed_dim=8, op_dim=4, hidden_dim=16))
+    network.save(tmp_path / "js.pt")
+    content = torch.load(tmp_path / "js.pt", weights_only=True)
+    torch.save({**content, "metadata": [1, 2]}, tmp_path / "js.pt")
+    with pytest.raises(CheckpointError, match="its metadata is a list, expected a dict"):
+        DispatchNetwork.load(tmp_path / "js.pt")
+
+
 def test_a_failed_write_keeps_the_previous_file(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "agent.pt"

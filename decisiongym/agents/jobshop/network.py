@@ -32,7 +32,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from decisiongym.agents.checkpoints import read_checkpoint, write_checkpoint
+from decisiongym.agents.checkpoints import (
+    module_from_checkpoint,
+    read_checkpoint,
+    write_checkpoint,
+)
+from decisiongym.envs.core.errors import CheckpointError
 from decisiongym.envs.jobshop import sim
 
 Observation = dict[str, torch.Tensor]
@@ -199,12 +204,15 @@ class DispatchNetwork(nn.Module):
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> DispatchNetwork:
         """Read a checkpoint written by :meth:`save` (the shipped one when ``path`` is None)."""
-        content = read_checkpoint(path if path is not None else default_checkpoint(),
-                                  CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
-                                  "job-shop dispatching")
-        network = cls(NetworkConfig(**content["config"]))
-        network.load_state_dict(content["state_dict"])
-        network.metadata = dict(content.get("metadata", {}))
+        path = path if path is not None else default_checkpoint()
+        what = "job-shop dispatching"
+        content = read_checkpoint(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, what)
+        network = module_from_checkpoint(content, cls, NetworkConfig, path, what)
+        metadata = content.get("metadata", {})
+        if not isinstance(metadata, dict):
+            raise CheckpointError(path, f"its metadata is a {type(metadata).__name__}, "
+                                        "expected a dict")
+        network.metadata = dict(metadata)
         network.eval()
         return network
 

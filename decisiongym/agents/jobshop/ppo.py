@@ -7,8 +7,10 @@ normalised by a running estimate of the return's spread (``VecNormalize``), undi
 
 Every ``eval_every`` timesteps the greedy network is scored on fixed validation instances
 (as in CP-guided imitation, makespan over the best of three static rules) and a checkpoint is
-written: the SB3 model (``model_<t>.zip`` with its ``vecnormalize_<t>.pkl``, what ``resume``
-reads) and the standalone network (``network_<t>.pt``). The best-scoring network is returned.
+written: the SB3 model (``model_<t>.zip`` with its reward statistics ``vecnormalize_<t>.npz``,
+what ``resume`` reads, without unpickling anything: :mod:`decisiongym.agents.jobshop.
+ppo_checkpoint`) and the standalone network (``network_<t>.pt``). The best-scoring network is
+returned.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 
 from decisiongym.agents.jobshop.network import DispatchNetwork, NetworkConfig
+from decisiongym.agents.jobshop.ppo_checkpoint import read_resumable, write_resumable
 from decisiongym.agents.jobshop.sb3_policy import DispatchActorCriticPolicy
 from decisiongym.agents.jobshop.training import TrainingLog, instance_generator, training_metadata
 from decisiongym.agents.jobshop.validation import ValidationSet
@@ -50,7 +53,8 @@ class PPOConfig:
     :param eval_instances: validation instances.
     :param network: network sizes.
     :param init: a standalone checkpoint to start from (e.g. CP-guided imitation's).
-    :param resume: an SB3 model zip written by a previous run's checkpoints.
+    :param resume: a ``model_<t>.zip`` written by a previous run's checkpoints (read with
+        :func:`~decisiongym.agents.jobshop.ppo_checkpoint.read_resumable`).
     :param checkpoint_dir: where checkpoints go.
     :param log_dir: TensorBoard log folder.
     :param out: where to write the best network at the end.
@@ -115,7 +119,6 @@ def _train(
 ) -> tuple[DispatchNetwork, TrainingLog]:
     from sb3_contrib import MaskablePPO
     from stable_baselines3.common.callbacks import BaseCallback
-    from stable_baselines3.common.vec_env import VecNormalize
 
     t0 = time.perf_counter()
     torch.manual_seed(cfg.seed)
@@ -125,22 +128,17 @@ def _train(
     envs = make_vec_env(cfg)
     network_config = NetworkConfig(**{**asdict(cfg.network), "scheme": cfg.scheme})
     if cfg.resume is not None:
-        stats = Path(cfg.resume).with_name(
-            Path(cfg.resume).name.replace("model_", "vecnormalize_").replace(".zip", ".pkl"))
-        if stats.is_file():
-            envs = VecNormalize.load(str(stats), envs.venv)
-        model = MaskablePPO.load(cfg.resume, env=envs, seed=cfg.seed,
-                                 tensorboard_log=cfg.log_dir)
+        model = read_resumable(cfg.resume, envs, network_config, cfg.clip_range,
+                               seed=cfg.seed, tensorboard_log=cfg.log_dir)
     else:
+        # the sizes as a plain dict, so that the archive holds them as JSON, not as a pickle
         model = MaskablePPO(
             DispatchActorCriticPolicy, envs, learning_rate=cfg.lr, n_steps=cfg.n_steps,
             batch_size=cfg.batch_size, n_epochs=cfg.n_epochs, gamma=1.0,
             gae_lambda=cfg.gae_lambda, ent_coef=cfg.ent_coef,
             clip_range=cfg.clip_range, seed=cfg.seed, tensorboard_log=cfg.log_dir,
-            policy_kwargs={"network_config": network_config}, verbose=0)
-    if not isinstance(model.policy, DispatchActorCriticPolicy):
-        raise ValueError(f"{cfg.resume} does not hold a dispatching-network policy")
-    policy: DispatchActorCriticPolicy = model.policy
+            policy_kwargs={"network_config": asdict(network_config)}, verbose=0)
+    policy = cast(DispatchActorCriticPolicy, model.policy)
     if cfg.init is not None and cfg.resume is None:
         policy.load_network(DispatchNetwork.load(cfg.init))
     log = TrainingLog()
@@ -205,9 +203,7 @@ def _checkpoint(model: Any, envs: Any, network: DispatchNetwork, config: PPOConf
     if config.checkpoint_dir is None:
         return
     folder = Path(config.checkpoint_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    model.save(folder / f"model_{timesteps:09d}.zip")
-    envs.save(str(folder / f"vecnormalize_{timesteps:09d}.pkl"))
+    write_resumable(model, envs, folder, timesteps)
     network.save(folder / f"network_{timesteps:09d}.pt", {"timesteps": timesteps,
                                                             "score": score})
 

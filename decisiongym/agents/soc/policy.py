@@ -39,7 +39,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from decisiongym.agents.checkpoints import read_checkpoint, write_checkpoint
+from decisiongym.agents.checkpoints import (
+    module_from_checkpoint,
+    read_checkpoint,
+    write_checkpoint,
+)
 from decisiongym.agents.soc.compiled import CompiledSoCPolicy
 from decisiongym.agents.soc.config import (
     N_BASE_TASK_FEATURES,
@@ -256,8 +260,7 @@ class SoCPolicy(nn.Module):
                                    SHIPPED_CHECKPOINT) as shipped:
                 return cls.load(shipped)
         content = read_checkpoint(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, "SoC policy")
-        policy = cls(PolicyConfig(**content["config"]))
-        policy.load_state_dict(content["state_dict"])
+        policy = module_from_checkpoint(content, cls, PolicyConfig, path, "SoC policy")
         policy.eval()
         return policy
 

@@ -182,15 +182,18 @@ def _load_numpy(path: Path, label: str | int) -> ClassificationData:
     file = str(path)
     try:
         loaded = np.load(path, allow_pickle=False)
+        arrays = None
+        if not isinstance(loaded, np.ndarray):
+            # an archive reads each array when asked: ask here, where its faults are caught
+            with loaded as archive:
+                arrays = {key: archive[key] for key in archive.files}
     except ValueError as exc:
         raise InstanceFormatError(f"cannot read NumPy data ({exc}); save numeric arrays "
                                   f"without Python objects", file) from None
     except OSError as exc:
         raise InstanceFormatError(f"not a NumPy file ({exc})", file) from None
-    if isinstance(loaded, np.ndarray):
+    if arrays is None:
         return _split_label_column(loaded, label, file, "")
-    with loaded as archive:
-        arrays = {key: archive[key] for key in archive.files}
     index = _column_index(label)
     if index is not None:
         if len(arrays) != 1:
