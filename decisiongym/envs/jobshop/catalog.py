@@ -10,7 +10,7 @@ import os
 import re
 from pathlib import Path
 
-from decisiongym.envs.core.errors import InputError
+from decisiongym.envs.core.errors import InputError, PathError
 from decisiongym.envs.jobshop.formats import read_instance
 from decisiongym.envs.jobshop.instance import JobShopInstance
 from decisiongym.envs.jobshop.taillard import (
@@ -50,6 +50,9 @@ def load_instance(name_or_path: str | os.PathLike[str]) -> JobShopInstance:
             return taillard_instance(canonical)
         if key.lower() == "ft06":
             return ft06_instance()
+        if Path(name_or_path).is_dir():
+            raise PathError(name_or_path, "is a folder; expected an instance file or a "
+                            "built-in name (ta01..ta80, ft06)")
         if not Path(name_or_path).is_file():
             raise InputError(
                 f"unknown instance {name_or_path!r}: expected a built-in name (ta01..ta80, "
