@@ -250,8 +250,14 @@ def bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     alone re-rendered into a previous run's report."""
     if args.speed_only:
         from decisiongym.bench.soc.grid import remeasure_speed
+        from decisiongym.envs.core.errors import InputError
 
-        print_report(remeasure_speed(args.out_dir, command_line(argv)))
+        try:
+            path = remeasure_speed(args.out_dir, command_line(argv))
+        except (FileNotFoundError, ValueError) as exc:
+            # remeasure_speed's documented refusals: no full run in --out-dir, or an older one
+            raise InputError(str(exc), "--out-dir") from None
+        print_report(path)
         return 0
     from decisiongym.bench.soc.grid import run_benchmark
 
