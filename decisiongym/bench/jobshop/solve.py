@@ -66,7 +66,7 @@ def bound_warnings(instance: JobShopInstance, record: Record) -> list[str]:
     :param instance: the instance solved, with the bounds its file gave.
     :param record: :func:`solve_instance`'s record.
     """
-    makespan = record.objective if record.valid else None
-    proven = record.bound
+    makespan = int(record.objective) if record.valid and record.objective is not None else None
+    proven = int(record.bound) if record.bound is not None else None
     return [f"{instance.name}: {message}" for message in contradictions(
         instance, instance.lower_bound, instance.upper_bound, makespan, proven)]
