@@ -67,13 +67,18 @@ def list_envs(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command ``argv`` (the process's arguments when ``None``); returns the exit
-    status: 0 done, 1 an answer that failed validation, 2 a usage or input error."""
+    status: 0 done, 1 an answer that failed validation, 2 a usage or input error.
+
+    A usage or input error is one the library raises on purpose
+    (:class:`~decisiongym.envs.core.errors.DecisionGymError`): it is printed as one line. Any
+    other exception is a bug and surfaces with its traceback.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     from decisiongym.envs.core.errors import DecisionGymError
 
     try:
         return args.handler(args, argv)
-    except (DecisionGymError, ValueError, FileNotFoundError) as exc:
+    except DecisionGymError as exc:
         print(f"decisiongym: error: {exc}", file=sys.stderr)
         return 2

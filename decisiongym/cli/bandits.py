@@ -6,13 +6,26 @@ import argparse
 from collections.abc import Sequence
 
 from decisiongym.cli.common import (
+    MAX_WORKERS,
     Verbs,
+    bounded_int,
     command_line,
-    count,
+    output_folder,
     parse_params,
     print_json,
     print_report,
+    workers,
 )
+
+MAX_HORIZON = 10_000_000
+"""Most rounds per run from the command line (``simulate_agent`` in Python takes more)."""
+
+MAX_SEEDS = 10_000
+"""Most seeds of one command."""
+
+horizon = bounded_int(1, MAX_HORIZON, beyond="decisiongym.bench.bandits.simulate."
+                      "simulate_agent in Python takes more")
+seeds = bounded_int(1, MAX_SEEDS, beyond="run the command again with other seeds")
 
 
 def add_parsers(verbs: Verbs) -> None:
@@ -33,9 +46,10 @@ def _add_simulate(families: argparse._SubParsersAction[argparse.ArgumentParser])
                     "decisiongym/MAB-Bernoulli-Easy-K5-Video-v0")
     # No choices: an unknown agent gets make_agent's error, which lists every name.
     sb.add_argument("--agent", required=True, help="agent name (e.g. ucb1, linucb, neucb-kl)")
-    sb.add_argument("--horizon", type=count, default=None,
-                    help="rounds per run (default: the env's horizon)")
-    sb.add_argument("--seeds", type=count, default=5, help="number of seeds 0..K-1 (default 5)")
+    sb.add_argument("--horizon", type=horizon, default=None,
+                    help=f"rounds per run, 1..{MAX_HORIZON:,} (default: the env's horizon)")
+    sb.add_argument("--seeds", type=seeds, default=5,
+                    help=f"number of seeds 0..K-1, K in 1..{MAX_SEEDS:,} (default 5)")
     sb.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                     help="agent hyper-parameter, repeatable (numbers parsed as numbers)")
     sb.add_argument("--env-param", action="append", default=[], metavar="KEY=VALUE",
@@ -53,15 +67,16 @@ def _add_bench(families: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "speed against MABWiser and scipy in the same run; IPS, SNIPS, DM and DR against the "
         "on-policy truth. Writes bandits.md, bandits.csv, bandits_offpolicy.csv, PNGs.",
     )
-    bb.add_argument("--seeds", type=count, default=10, help="seeds per cell (default: 10)")
+    bb.add_argument("--seeds", type=seeds, default=10,
+                    help=f"seeds per cell, 1..{MAX_SEEDS:,} (default: 10)")
     bb.add_argument("--suites", default="all",
                     help="comma list of suites: mab,contextual,classification,sor,fairness "
                     "(default: all)")
     bb.add_argument("--quick", action="store_true",
                     help="short horizons and few seeds, for a smoke run")
-    bb.add_argument("--processes", type=count, default=2,
-                    help="local worker processes (default: 2)")
-    bb.add_argument("--out-dir", default="benchmarks/results",
+    bb.add_argument("--processes", type=workers, default=2,
+                    help=f"local worker processes, 1..{MAX_WORKERS} (default: 2)")
+    bb.add_argument("--out-dir", type=output_folder, default="benchmarks/results",
                     help="folder of the results files (default: benchmarks/results)")
     bb.add_argument("--backend", default="local", choices=("local", "ray"),
                     help="where cells run (default: local)")
@@ -104,9 +119,14 @@ def simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``bench bandits``: every agent on the chosen suites, tables and plots."""
-    from decisiongym.bench.bandits.grid import run_benchmark
+    from decisiongym.bench.bandits.grid import SUITE_NAMES, run_benchmark
+    from decisiongym.envs.core.errors import InputError
 
     suites = None if args.suites == "all" else [s.strip() for s in args.suites.split(",")]
+    unknown = sorted(set(suites or ()) - set(SUITE_NAMES))
+    if unknown:
+        raise InputError(f"unknown suites {', '.join(unknown)}; choose from "
+                         f"{', '.join(SUITE_NAMES)} or all", "--suites")
     print_report(run_benchmark(seeds=args.seeds, suites=suites, quick=args.quick,
                                processes=args.processes, out_dir=args.out_dir,
                                command=command_line(argv), backend=args.backend,

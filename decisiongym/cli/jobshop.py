@@ -3,22 +3,48 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from decisiongym.cli.common import (
+    MAX_SECONDS,
+    MAX_SEED,
+    MAX_WORKERS,
     Verbs,
+    bounded_float,
+    bounded_int,
     command_line,
-    count,
+    image_file,
+    input_file,
+    output_file,
+    output_folder,
     positive,
     print_json,
     print_report,
+    seed,
     with_time_bar,
+    workers,
 )
 from decisiongym.envs.jobshop.ids import DEFAULT_SCHEME, FAMILY, SCHEME_NAMES
 
 if TYPE_CHECKING:
     from decisiongym.bench.record import Record
+
+MAX_SAMPLES = 4096
+"""Most rollouts of one learned solve from the command line: they run as one batch, whose state
+grows with the count (the Python API, ``decisiongym.agents.jobshop.inference.rollout``, takes
+more)."""
+
+samples = bounded_int(1, MAX_SAMPLES, beyond="the Python API "
+                      "(decisiongym.agents.jobshop.inference.rollout) takes more")
+# below 1 is refused by the handler, where it names --method learned's own rule
+solve_samples = bounded_int(-MAX_SAMPLES, MAX_SAMPLES, beyond="the Python API "
+                            "(decisiongym.agents.jobshop.inference.rollout) takes more")
+iterations = bounded_int(1, 10**7)
+timesteps = bounded_int(1, 10**10)
+cp_time = bounded_float(0.0, 3600.0, above=True)
+speed_seconds = bounded_float(0.0, 3600.0, above=True)
 
 TRAINING_METHODS = {"cp-imitation": "CP-guided imitation", "ppo": "MaskablePPO"}
 """The trainers of the dispatching network (``decisiongym.agents.jobshop``), by the name
@@ -45,16 +71,20 @@ def _add_solve(families: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                     help=f"schedule-generation scheme of the rules (default: {DEFAULT_SCHEME}; "
                     "learned uses its network's)")
     js.add_argument("--time-limit", type=positive, default=10.0,
-                    help="CP-SAT time limit in seconds (default: 10)")
-    js.add_argument("--workers", type=count, default=2,
-                    help="CP-SAT search workers (default: 2; learned runs on one core)")
-    js.add_argument("--seed", type=int, default=0,
-                    help="seed of random, of CP-SAT and of learned's sampling")
-    js.add_argument("--samples", type=int, default=None,
-                    help="learned: rollouts, the best one kept (default: 1, greedy)")
+                    help=f"CP-SAT time limit in seconds, in (0, {MAX_SECONDS:g}] (default: 10)")
+    js.add_argument("--workers", type=workers, default=2,
+                    help=f"CP-SAT search workers, 1..{MAX_WORKERS} (default: 2; learned runs "
+                    "on one core)")
+    js.add_argument("--seed", type=seed, default=0,
+                    help=f"seed of random, of CP-SAT and of learned's sampling, 0..{MAX_SEED}")
+    js.add_argument("--samples", type=solve_samples, default=None,
+                    help=f"learned: rollouts, the best one kept, 1..{MAX_SAMPLES} (default: 1, "
+                    "greedy)")
     js.add_argument("--checkpoint", default=None, metavar="FILE",
                     help="learned: network file (default: the shipped one)")
-    js.add_argument("--gantt", metavar="FILE.png", help="write the schedule's Gantt chart")
+    js.add_argument("--gantt", type=image_file, metavar="FILE.png",
+                    help="write the schedule's Gantt chart (.png, .svg or .pdf; .png added to "
+                    "a name without a suffix)")
     js.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     js.set_defaults(handler=solve)
 
@@ -70,23 +100,26 @@ def _add_train(families: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--checkpoint FILE`.",
     )
     tj.add_argument("--method", required=True, choices=tuple(TRAINING_METHODS))
-    tj.add_argument("--out", default="jobshop_dispatch.pt",
+    tj.add_argument("--out", type=output_file, default="jobshop_dispatch.pt",
                     help="checkpoint written at the end (default: ./jobshop_dispatch.pt)")
-    tj.add_argument("--seed", type=int, default=0)
-    tj.add_argument("--iterations", type=count, default=None,
-                    help="cp-imitation: improvement iterations (default 2000)")
-    tj.add_argument("--cp-time", type=positive, default=None,
-                    help="cp-imitation: CP-SAT's deterministic time per completion (default 1)")
-    tj.add_argument("--timesteps", type=count, default=None,
-                    help="ppo: environment steps (default 200,000; with --resume, steps added)")
-    tj.add_argument("--init", default=None,
+    tj.add_argument("--seed", type=seed, default=0, help=f"seed, 0..{MAX_SEED} (default: 0)")
+    tj.add_argument("--iterations", type=iterations, default=None,
+                    help="cp-imitation: improvement iterations, 1..10^7 (default 2000)")
+    tj.add_argument("--cp-time", type=cp_time, default=None,
+                    help="cp-imitation: CP-SAT's deterministic time per completion, in (0, "
+                    "3600] (default 1)")
+    tj.add_argument("--timesteps", type=timesteps, default=None,
+                    help="ppo: environment steps, 1..10^10 (default 200,000; with --resume, "
+                    "steps added)")
+    tj.add_argument("--init", type=input_file, default=None,
                     help="ppo: start from this network checkpoint (e.g. a cp-imitation one)")
-    tj.add_argument("--resume", default=None,
+    tj.add_argument("--resume", type=input_file, default=None,
                     help="cp-imitation: a network checkpoint to continue from; ppo: a "
                     "model_*.zip from --checkpoint-dir")
-    tj.add_argument("--checkpoint-dir", default=None,
+    tj.add_argument("--checkpoint-dir", type=output_folder, default=None,
                     help="write a checkpoint at every validation into this folder")
-    tj.add_argument("--log-dir", default=None, help="TensorBoard log folder")
+    tj.add_argument("--log-dir", type=output_folder, default=None,
+                    help="TensorBoard log folder")
     tj.set_defaults(handler=train)
 
 
@@ -105,29 +138,31 @@ def _add_bench(families: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bjs.add_argument("--cpsat-instances", default=None, metavar="NAMES",
                      help="the instances of the fixed-budget CP-SAT runs, among --instances "
                      "(default: all of them)")
-    bjs.add_argument("--bounds", default=None, metavar="FILE.json",
+    bjs.add_argument("--bounds", type=input_file, default=None, metavar="FILE.json",
                      help="best-known bounds for the gaps, replacing the instances' own: a JSON "
                      "object {name: {\"lb\": int, \"ub\": int}} (OR-Library files carry none)")
-    bjs.add_argument("--samples", type=count, default=32,
-                     help="rollouts of the learned rule's best-of-N runs (default: 32; 1 skips "
-                     "them and the time-matched CP-SAT)")
-    bjs.add_argument("--checkpoint", default=None, metavar="FILE",
+    bjs.add_argument("--samples", type=samples, default=32,
+                     help=f"rollouts of the learned rule's best-of-N runs, 1..{MAX_SAMPLES} "
+                     "(default: 32; 1 skips them and the time-matched CP-SAT)")
+    bjs.add_argument("--checkpoint", type=input_file, default=None, metavar="FILE",
                      help="the learned rule's network (default: the shipped one; without one "
                      "the learned runs are skipped)")
     bjs.add_argument("--time-limit", type=positive, default=10.0,
-                     help="CP-SAT time limit per instance in seconds (default: 10)")
-    bjs.add_argument("--workers", type=count, default=2,
-                     help="CP-SAT workers of the fixed-budget runs (default: 2); the learned "
-                     "rule and its time-matched CP-SAT use one core")
-    bjs.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
-    bjs.add_argument("--out-dir", default="benchmarks/results",
+                     help=f"CP-SAT time limit per instance in seconds, in (0, {MAX_SECONDS:g}] "
+                     "(default: 10)")
+    bjs.add_argument("--workers", type=workers, default=2,
+                     help=f"CP-SAT workers of the fixed-budget runs, 1..{MAX_WORKERS} (default: "
+                     "2); the learned rule and its time-matched CP-SAT use one core")
+    bjs.add_argument("--seed", type=seed, default=0, help=f"seed, 0..{MAX_SEED} (default: 0)")
+    bjs.add_argument("--out-dir", type=output_folder, default="benchmarks/results",
                      help="folder of the results files (default: benchmarks/results)")
     bjs.add_argument("--backend", default="local", choices=("local", "ray"),
                      help="where cells run (default: local, one after the other)")
     bjs.add_argument("--address", default=None, help="Ray cluster address for --backend ray")
     bjs.add_argument("--no-speed", action="store_true", help="skip the simulator-speed table")
-    bjs.add_argument("--speed-seconds", type=positive, default=3.0,
-                     help="seconds of stepping per env in the speed table (default: 3)")
+    bjs.add_argument("--speed-seconds", type=speed_seconds, default=3.0,
+                     help="seconds of stepping per env in the speed table, in (0, 3600] "
+                     "(default: 3)")
     bjs.add_argument("--no-warm", action="store_true",
                      help="skip CP-SAT warm-started from the best rule")
     bjs.set_defaults(handler=bench)
@@ -136,15 +171,16 @@ def _add_bench(families: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def solve(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``solve jobshop``: one instance, one method; exit 1 when the schedule is invalid."""
     from decisiongym.bench.jobshop.grid import solve_json
-    from decisiongym.bench.jobshop.solve import solve_instance
+    from decisiongym.bench.jobshop.solve import bound_warnings, solve_instance
+    from decisiongym.envs.core.errors import InputError, MissingFileError, PathError
     from decisiongym.envs.jobshop.catalog import load_instance
 
     if args.method != "learned":
         for flag, value in (("--samples", args.samples), ("--checkpoint", args.checkpoint)):
             if value is not None:
-                raise ValueError(f"{flag} applies only to --method learned")
+                raise InputError(f"{flag} applies only to --method learned")
     elif args.samples is not None and args.samples < 1:
-        raise ValueError(f"--samples must be >= 1, got {args.samples}")
+        raise InputError(f"--samples must be >= 1, got {args.samples}")
     instance = load_instance(args.instance)
 
     def run(report: Callable[[float, float, float], None] | None = None) -> Record:
@@ -156,16 +192,25 @@ def solve(args: argparse.Namespace, argv: Sequence[str]) -> int:
         record = (with_time_bar(f"CP-SAT {instance.name}", args.time_limit, run)
                   if args.method == "cpsat" else run())
     except FileNotFoundError as exc:
-        if args.method != "learned" or args.checkpoint is not None:
+        if args.method != "learned":
             raise
-        raise FileNotFoundError(f"{exc} (this installation ships none); pass "
-                                "--checkpoint FILE") from None
+        if args.checkpoint is not None:
+            raise MissingFileError(args.checkpoint, str(exc)) from None
+        raise MissingFileError("the shipped network", f"{exc} (this installation ships none); "
+                               "pass --checkpoint FILE") from None
+    for warning in bound_warnings(instance, record):
+        print(f"decisiongym: warning: {warning}", file=sys.stderr)
+    written = None
     if args.gantt and record.solution is not None:
         from decisiongym.envs.jobshop.render import save_gantt
 
         scheme = f" ({record.extra['scheme']})" if record.extra["scheme"] else ""
-        save_gantt(record.solution, args.gantt,
-                   f"{instance.name}: {record.method}{scheme}, makespan {record.objective}")
+        try:
+            written = save_gantt(record.solution, args.gantt,
+                                 f"{instance.name}: {record.method}{scheme}, makespan "
+                                 f"{record.objective}")
+        except OSError as exc:
+            raise PathError(args.gantt, f"cannot be written ({exc.strerror or exc})") from None
     if args.json:
         print_json(solve_json(record))
     else:
@@ -173,16 +218,19 @@ def solve(args: argparse.Namespace, argv: Sequence[str]) -> int:
         bound = f", bound {record.bound}" if record.bound is not None else ""
         known = (f" (best known {instance.upper_bound})" if instance.upper_bound is not None
                  else "")
-        samples = ""
+        samples_text = ""
         if record.method == "learned":
             samples_run = record.extra["samples"]
-            samples = (", greedy (1 sample)" if samples_run == 1 else
-                       f", best of {samples_run} samples (temperature "
-                       f"{record.extra['temperature']:.2f})")
+            samples_text = (", greedy (1 sample)" if samples_run == 1 else
+                            f", best of {samples_run} samples (temperature "
+                            f"{record.extra['temperature']:.2f})")
         print(f"{instance.name} {record.method}{scheme}: makespan {record.objective}{bound}"
-              f"{known}, {record.status}, valid={record.valid}, {record.wall_s:.3f} s{samples}")
-        if args.gantt:
-            print(f"Gantt chart written to {args.gantt}")
+              f"{known}, {record.status}, valid={record.valid}, {record.wall_s:.3f} s"
+              f"{samples_text}")
+        if written is not None:
+            print(f"Gantt chart written to {written}")
+        elif args.gantt:
+            print(f"no schedule, so no Gantt chart written to {args.gantt}")
     return 0 if record.valid else 1
 
 
@@ -237,11 +285,15 @@ def bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from pathlib import Path
 
     from decisiongym.bench.jobshop.grid import run_benchmark
-    from decisiongym.envs.jobshop.catalog import expand_instance_sources
+    from decisiongym.envs.jobshop.bounds import check_bounds, read_bounds
+    from decisiongym.envs.jobshop.catalog import expand_instance_sources, load_instance
 
     names = expand_instance_sources(args.instances)
     cpsat_names = (None if args.cpsat_instances is None
                    else expand_instance_sources(args.cpsat_instances))
+    if args.bounds is not None:
+        # refused here, before any cell runs, rather than by the first cell of the instance
+        check_bounds(read_bounds(args.bounds), map(load_instance, names), args.bounds)
     path = run_benchmark(
         names, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
         out_dir=args.out_dir, command=command_line(argv), backend=args.backend,

@@ -8,18 +8,41 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from decisiongym.cli.common import (
+    MAX_SECONDS,
+    MAX_SEED,
+    MAX_WORKERS,
     Verbs,
+    bounded_float,
+    bounded_int,
     command_line,
-    count,
+    input_file,
+    output_file,
+    output_folder,
     positive,
     print_json,
     print_report,
+    seed,
     with_time_bar,
+    workers,
 )
 from decisiongym.envs.soc.ids import FAMILY
 
 if TYPE_CHECKING:
     from decisiongym.bench.record import Record
+
+MAX_JOBS = 1_000_000
+"""Most jobs of a stream from the command line (``simulate_stream`` in Python takes more)."""
+
+MAX_SEEDS = 1000
+"""Most seeds per cell of ``bench soc``."""
+
+rate = bounded_float(1e-3, 1e6, beyond="a stream that dense saturates every platform")
+jobs = bounded_int(1, MAX_JOBS, beyond="decisiongym.bench.soc.simulate.simulate_stream in "
+                   "Python takes more")
+warmup_jobs = bounded_int(0, MAX_JOBS - 1)
+noise = bounded_float(0.0, 10.0)
+episodes = bounded_int(0, 10**6)
+seeds = bounded_int(1, MAX_SEEDS, beyond="run the benchmark again with other seeds")
 
 
 def add_parsers(verbs: Verbs) -> None:
@@ -44,9 +67,10 @@ def _add_solve(families: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     soc.add_argument("--method", required=True, choices=FAMILY.baselines["static"],
                      help="static scheduler")
     soc.add_argument("--time-limit", type=positive, default=10.0,
-                     help="CP-SAT time limit in seconds (default: 10)")
-    soc.add_argument("--workers", type=count, default=2, help="CP-SAT workers (default: 2)")
-    soc.add_argument("--seed", type=int, default=0, help="CP-SAT seed")
+                     help=f"CP-SAT time limit in seconds, in (0, {MAX_SECONDS:g}] (default: 10)")
+    soc.add_argument("--workers", type=workers, default=2,
+                     help=f"CP-SAT workers, 1..{MAX_WORKERS} (default: 2)")
+    soc.add_argument("--seed", type=seed, default=0, help=f"CP-SAT seed, 0..{MAX_SEED}")
     soc.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     soc.set_defaults(handler=solve)
 
@@ -68,18 +92,23 @@ def _add_simulate(families: argparse._SubParsersAction[argparse.ArgumentParser])
                     choices=FAMILY.baselines["online"] + FAMILY.agents,
                     help="online scheduler (learned: the shipped DeepSoCS-style policy, or "
                     "--checkpoint)")
-    ss.add_argument("--checkpoint", default=None,
+    ss.add_argument("--checkpoint", type=input_file, default=None,
                     help="policy file for --scheduler learned (default: the shipped one)")
-    ss.add_argument("--rate", type=positive, default=2.0,
-                    help="injection rate in jobs per ms (default: 2, DS3's default)")
-    ss.add_argument("--jobs", type=count, default=1000, help="jobs in the stream (default 1000)")
-    ss.add_argument("--noise", type=float, default=0.0,
-                    help="execution-time noise sigma as a fraction of the mean (default 0)")
+    ss.add_argument("--rate", type=rate, default=2.0,
+                    help="injection rate in jobs per ms, in [0.001, 1e6] (default: 2, DS3's "
+                    "default)")
+    ss.add_argument("--jobs", type=jobs, default=1000,
+                    help=f"jobs in the stream, 1..{MAX_JOBS:,} (default 1000)")
+    ss.add_argument("--noise", type=noise, default=0.0,
+                    help="execution-time noise sigma as a fraction of the mean, in [0, 10] "
+                    "(default 0)")
     ss.add_argument("--noise-model", default="gaussian", choices=("gaussian", "lognormal"),
                     help="noise distribution when --noise > 0 (default: gaussian)")
-    ss.add_argument("--warmup-jobs", type=int, default=None,
-                    help="leading jobs left out of the statistics (default: 10%% of --jobs)")
-    ss.add_argument("--seed", type=int, default=0, help="seed of arrivals, mix and noise")
+    ss.add_argument("--warmup-jobs", type=warmup_jobs, default=None,
+                    help="leading jobs left out of the statistics, below --jobs (default: 10%% "
+                    "of --jobs)")
+    ss.add_argument("--seed", type=seed, default=0,
+                    help=f"seed of arrivals, mix and noise, 0..{MAX_SEED}")
     ss.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     ss.set_defaults(handler=simulate)
 
@@ -91,19 +120,21 @@ def _add_train(families: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "REINFORCE with a learned baseline on decisiongym/SoC-TaskOnly-v0 episodes. With the "
         "defaults it reproduces the shipped weights (decisiongym/data/soc_policy.pt).",
     )
-    ts.add_argument("--out", default="soc_policy.pt", help="weights file to write")
-    ts.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
-    ts.add_argument("--imitation-episodes", type=int, default=None,
-                    help="expert episodes for imitation (default: the shipped setting)")
-    ts.add_argument("--episodes", type=int, default=None,
-                    help="policy-gradient episodes (default: the shipped setting)")
-    ts.add_argument("--rate", type=positive, default=None,
-                    help="injection rate of the training episodes, jobs/ms")
-    ts.add_argument("--resume", default=None,
+    ts.add_argument("--out", type=output_file, default="soc_policy.pt",
+                    help="weights file to write")
+    ts.add_argument("--seed", type=seed, default=0, help=f"seed, 0..{MAX_SEED} (default: 0)")
+    ts.add_argument("--imitation-episodes", type=episodes, default=None,
+                    help="expert episodes for imitation, 0..10^6 (default: the shipped "
+                    "setting)")
+    ts.add_argument("--episodes", type=episodes, default=None,
+                    help="policy-gradient episodes, 0..10^6 (default: the shipped setting)")
+    ts.add_argument("--rate", type=rate, default=None,
+                    help="injection rate of the training episodes, jobs/ms, in [0.001, 1e6]")
+    ts.add_argument("--resume", type=input_file, default=None,
                     help="start from these weights and skip imitation")
-    ts.add_argument("--checkpoint-dir", default=None,
+    ts.add_argument("--checkpoint-dir", type=output_folder, default=None,
                     help="save the policy after imitation and at each validation here")
-    ts.add_argument("--log-dir", default=None,
+    ts.add_argument("--log-dir", type=output_folder, default=None,
                     help="TensorBoard logs (when tensorboard is installed)")
     ts.set_defaults(handler=train)
 
@@ -117,12 +148,13 @@ def _add_bench(families: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "PEFT, CPOP against CP-SAT on small DAGs; simulator, env and HEFT speed. Writes soc.md, "
         "soc.csv, soc_dags.csv, soc_speed.csv and soc_latency.png.",
     )
-    bs.add_argument("--seeds", type=count, default=10, help="seeds per cell (default: 10)")
+    bs.add_argument("--seeds", type=seeds, default=10,
+                    help=f"seeds per cell, 1..{MAX_SEEDS} (default: 10)")
     bs.add_argument("--quick", action="store_true",
                     help="few rates, jobs and seeds, for a smoke run")
-    bs.add_argument("--processes", type=count, default=2,
-                    help="local worker processes (default: 2)")
-    bs.add_argument("--out-dir", default="benchmarks/results",
+    bs.add_argument("--processes", type=workers, default=2,
+                    help=f"local worker processes, 1..{MAX_WORKERS} (default: 2)")
+    bs.add_argument("--out-dir", type=output_folder, default="benchmarks/results",
                     help="folder of the results files (default: benchmarks/results)")
     bs.add_argument("--backend", default="local", choices=("local", "ray"),
                     help="where cells run (default: local)")
@@ -137,12 +169,13 @@ def _add_bench(families: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def solve(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``solve soc``: one DAG, one static method; exit 1 when the schedule is invalid."""
     from decisiongym.bench.soc.solve import dag_json, solve_dag
+    from decisiongym.envs.core.errors import InputError
     from decisiongym.envs.soc.builtin import load_dag_problem
 
     try:
         problem = load_dag_problem(args.dag, args.platform)
-    except KeyError as exc:
-        raise ValueError(exc.args[0]) from None
+    except KeyError as exc:  # a name that is neither built in nor a file
+        raise InputError(exc.args[0]) from None
 
     # CP-SAT on a DAG reports no intermediate solutions: the bar shows the time alone.
     def run(report: object = None) -> Record:
@@ -164,9 +197,11 @@ def solve(args: argparse.Namespace, argv: Sequence[str]) -> int:
 def simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``simulate soc``: one stream under one online scheduler, heuristic or learned."""
     from decisiongym.bench.soc.simulate import simulate_stream
+    from decisiongym.envs.core.errors import InputError
 
-    if args.noise < 0:
-        raise ValueError(f"--noise must be >= 0, got {args.noise}")
+    if args.warmup_jobs is not None and args.warmup_jobs >= args.jobs:
+        raise InputError(f"must be below --jobs {args.jobs}, got {args.warmup_jobs}: the "
+                         "warm-up would leave no job to measure", "--warmup-jobs")
     record = simulate_stream(
         args.scheduler, platform=args.platform, mix=args.mix, rate_jobs_per_ms=args.rate,
         n_jobs=args.jobs, noise=args.noise, noise_model=args.noise_model,
@@ -215,8 +250,14 @@ def bench(args: argparse.Namespace, argv: Sequence[str]) -> int:
     alone re-rendered into a previous run's report."""
     if args.speed_only:
         from decisiongym.bench.soc.grid import remeasure_speed
+        from decisiongym.envs.core.errors import InputError
 
-        print_report(remeasure_speed(args.out_dir, command_line(argv)))
+        try:
+            path = remeasure_speed(args.out_dir, command_line(argv))
+        except (FileNotFoundError, ValueError) as exc:
+            # remeasure_speed's documented refusals: no full run in --out-dir, or an older one
+            raise InputError(str(exc), "--out-dir") from None
+        print_report(path)
         return 0
     from decisiongym.bench.soc.grid import run_benchmark
 

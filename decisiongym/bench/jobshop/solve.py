@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from decisiongym.bench.jobshop.grid import solve_jobshop
 from decisiongym.bench.record import Record
+from decisiongym.envs.core.errors import InputError
+from decisiongym.envs.jobshop.bounds import contradictions
 from decisiongym.envs.jobshop.ids import DEFAULT_SCHEME
 from decisiongym.envs.jobshop.instance import JobShopInstance
 
@@ -42,7 +44,7 @@ def solve_instance(
     :param samples: the learned rule's rollouts, the best one kept; ``None`` for 1 (greedy).
     :param checkpoint: the learned rule's network file; ``None`` for the shipped one.
     :param on_solution: CP-SAT calls it with ``(wall_s, objective, bound)`` at each solution.
-    :raises ValueError: when ``scheme`` is given for the learned rule and is not its network's
+    :raises InputError: when ``scheme`` is given for the learned rule and is not its network's
         (the message names the command line's ``--scheme``, the way users meet it).
     :raises FileNotFoundError: for a learned rule without a network file.
     """
@@ -52,6 +54,19 @@ def solve_instance(
     record = solve_jobshop(instance, method, workers=workers, seed=seed,
                            samples=samples or 1, checkpoint=checkpoint)
     if scheme is not None and scheme != record.extra["scheme"]:
-        raise ValueError(f"the network dispatches under the {record.extra['scheme']} scheme; "
-                         f"--scheme {scheme} does not apply to it")
+        raise InputError(f"the network dispatches under the {record.extra['scheme']} scheme; "
+                         f"--scheme {scheme} does not apply to it", "--scheme")
     return record
+
+
+def bound_warnings(instance: JobShopInstance, record: Record) -> list[str]:
+    """What the instance's own bounds contradict, one sentence each: an upper bound below what
+    the instance or the solver proved, a lower bound above a valid schedule the solve found.
+
+    :param instance: the instance solved, with the bounds its file gave.
+    :param record: :func:`solve_instance`'s record.
+    """
+    makespan = int(record.objective) if record.valid and record.objective is not None else None
+    proven = int(record.bound) if record.bound is not None else None
+    return [f"{instance.name}: {message}" for message in contradictions(
+        instance, instance.lower_bound, instance.upper_bound, makespan, proven)]

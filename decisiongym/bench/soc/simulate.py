@@ -8,6 +8,7 @@ means the same jobs here as in ``decisiongym/SoC-v0``. The learned scheduler liv
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -15,10 +16,15 @@ from typing import Any
 
 import numpy as np
 
+from decisiongym.envs.core.errors import InputError
 from decisiongym.envs.soc.builtin import load_platform
 from decisiongym.envs.soc.env import MixSpec, resolve_mix
 from decisiongym.envs.soc.ids import AGENT_NAMES
 from decisiongym.envs.soc.workload import poisson_workload
+
+MAX_STREAM_US = 1e12
+"""Longest span of arrivals a stream may have, µs (about 11.6 days): float64 times there still
+resolve a nanosecond, so latencies and energies stay meaningful."""
 
 
 @dataclass(frozen=True)
@@ -67,15 +73,26 @@ def mix_from_text(text: str) -> MixSpec:
 
     :param text: ``ds3``, or a comma list ``app[:weight]`` of built-in application names or
         files (weight 1 when omitted); the weights are normalised to probabilities.
-    :raises ValueError: for a weight that is not a number.
+    :raises InputError: for an empty name, or a weight that is not a finite number >= 0, or
+        weights that are all 0.
     """
     if text == "ds3":
         return text
     names, weights = [], []
     for item in text.split(","):
         name, _, weight = item.strip().partition(":")
+        if not name:
+            raise InputError(f"empty application name in {text!r}", "mix")
+        try:
+            value = float(weight) if weight else 1.0
+        except ValueError:
+            raise InputError(f"weight {weight!r} of {name} is not a number", "mix") from None
+        if not math.isfinite(value) or value < 0:
+            raise InputError(f"weight {weight!r} of {name} must be a finite number >= 0", "mix")
         names.append(name)
-        weights.append(float(weight) if weight else 1.0)
+        weights.append(value)
+    if sum(weights) <= 0:
+        raise InputError(f"the weights of {text!r} are all 0", "mix")
     probabilities = np.asarray(weights) / np.sum(weights)
     return [(name, float(p)) for name, p in zip(names, probabilities)]
 
@@ -106,13 +123,28 @@ def simulate_stream(
     :param warmup_jobs: leading jobs left out of the metrics; ``None`` for a tenth of the jobs.
     :param seed: seed of arrivals, mix and noise (and of the ``random`` scheduler).
     :param checkpoint: the learned policy's file; ``None`` for the shipped one.
-    :raises ValueError: for an unknown platform, application or scheduler.
+    :raises InputError: for an unknown platform or application, or a stream that leaves
+        nothing to measure: ``warmup_jobs`` not below ``n_jobs``, or arrivals so sparse that
+        the stream spans more than :data:`MAX_STREAM_US` µs, where float64 times lose the
+        resolution of a task.
     """
+    if warmup_jobs is not None and not 0 <= warmup_jobs < n_jobs:
+        raise InputError(f"must be in [0, n_jobs - 1] = [0, {n_jobs - 1}], got {warmup_jobs}: "
+                         "the warm-up would leave no job to measure", "warmup_jobs")
+    if not math.isfinite(rate_jobs_per_ms) or rate_jobs_per_ms <= 0:
+        raise InputError(f"must be a finite number > 0, got {rate_jobs_per_ms}",
+                         "rate_jobs_per_ms")
+    span_us = n_jobs * 1000.0 / rate_jobs_per_ms
+    if span_us > MAX_STREAM_US:
+        raise InputError(f"{rate_jobs_per_ms:g} jobs per ms spreads {n_jobs} jobs over about "
+                         f"{span_us:.2g} µs, beyond {MAX_STREAM_US:.0e} µs where the times "
+                         "lose their resolution; raise the rate or lower the jobs",
+                         "rate_jobs_per_ms")
     try:
         on = load_platform(platform)
         applications, probabilities = resolve_mix(mix_from_text(mix), on)
     except KeyError as exc:
-        raise ValueError(exc.args[0]) from None
+        raise InputError(exc.args[0]) from None
     drawn_noise = noise_model if noise > 0 else "none"
     workload = poisson_workload(applications, probabilities, rate_jobs_per_ms, n_jobs,
                                 np.random.default_rng(seed), noise=drawn_noise, sigma=noise)

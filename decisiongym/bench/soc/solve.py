@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from decisiongym.bench.record import Record
-from decisiongym.envs.core.errors import ValidationError
+from decisiongym.envs.core.errors import InputError, ValidationError
 from decisiongym.envs.soc.ids import STATIC_METHODS
 from decisiongym.envs.soc.solution import DagProblem, Trace, validate_dag
 
@@ -26,12 +26,12 @@ def solve_dag(problem: DagProblem, method: str, *, time_limit: float = 10.0, wor
     :param time_limit: CP-SAT's time limit in seconds.
     :param workers: CP-SAT's search workers.
     :param seed: CP-SAT's seed.
-    :raises ValueError: for an unknown method.
+    :raises InputError: for an unknown method.
     """
     platform, graph = problem.platform, problem.graph
     if method not in STATIC_METHODS:
-        raise ValueError(f"unknown static method {method!r}; choose one of "
-                         f"{', '.join(STATIC_METHODS)}")
+        raise InputError(f"unknown static method {method!r}; choose one of "
+                         f"{', '.join(STATIC_METHODS)}", "method")
     bound = None
     c0 = time.process_time()
     if method == "cpsat":

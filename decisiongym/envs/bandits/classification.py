@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from decisiongym.envs.bandits.base import BanditEnv
-from decisiongym.envs.core.errors import InstanceFormatError
+from decisiongym.envs.core.errors import InputError, InstanceFormatError, MissingFileError
 
 BUNDLED = ("digits", "wine", "iris", "breast_cancer")
 """scikit-learn's bundled classification data sets, by the name ``dataset`` takes."""
@@ -80,8 +80,9 @@ def load_classification_data(dataset: DatasetSource = "digits",
     :return: the checked data with classes mapped to ``0..K-1`` in sorted order.
     :raises InstanceFormatError: a file lacks the label column, holds a missing, infinite or
         non-numeric feature, or only one class; the message names the file, line/row and column.
-    :raises ValueError: the same faults in in-memory data, or an unknown data set name.
-    :raises FileNotFoundError: the path does not exist.
+    :raises ValueError: the same faults in in-memory data.
+    :raises InputError: an unknown data set name.
+    :raises MissingFileError: the path does not exist.
     """
     if isinstance(dataset, tuple | list):
         if len(dataset) != 2:
@@ -96,10 +97,10 @@ def load_classification_data(dataset: DatasetSource = "digits",
         return _load_bundled(key)
     path = Path(name)
     if path.suffix.lower() not in FILE_SUFFIXES:
-        raise ValueError(f"unknown data set {name!r}: give one of {BUNDLED} or a path ending in "
-                         f"{', '.join(FILE_SUFFIXES)}")
+        raise InputError(f"unknown data set {name!r}: give one of {BUNDLED} or a path ending in "
+                         f"{', '.join(FILE_SUFFIXES)}", "dataset")
     if not path.is_file():
-        raise FileNotFoundError(f"{name}: no such file")
+        raise MissingFileError(name, "no such file")
     if path.suffix.lower() == ".csv":
         return _load_csv(path, label)
     return _load_numpy(path, label)
@@ -133,6 +134,9 @@ def _load_csv(path: Path, label: str | int) -> ClassificationData:
                                   file) from None
     except pd.errors.ParserError as exc:
         raise InstanceFormatError(f"not a well-formed CSV ({exc})", file) from None
+    except UnicodeDecodeError as exc:
+        raise InstanceFormatError(f"not a UTF-8 text file ({exc.reason} at byte {exc.start})",
+                                  file) from None
     columns = [str(column) for column in frame.columns]
     if label not in columns:
         if all(_is_number(column) for column in columns):

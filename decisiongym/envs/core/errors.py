@@ -54,3 +54,31 @@ class CheckpointError(DecisionGymError, ValueError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: {reason}")
+
+
+class InputError(DecisionGymError, ValueError):
+    """A value given to the library that it cannot use: a command-line flag, a function's
+    argument, an unknown name, or a size beyond a documented limit.
+
+    ``field`` names the flag or argument at fault (``"--jobs"``, ``"warmup_jobs"``), ``None``
+    when the message names it alone.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}" if field is not None else message)
+
+
+class PathError(DecisionGymError, OSError):
+    """A path given to the library that it cannot read from or write to: missing, a folder
+    where a file is expected (or the reverse), unreadable, or in a folder that does not exist.
+    """
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class MissingFileError(PathError, FileNotFoundError):
+    """A file the library was asked to read does not exist."""

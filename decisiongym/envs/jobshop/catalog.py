@@ -10,6 +10,7 @@ import os
 import re
 from pathlib import Path
 
+from decisiongym.envs.core.errors import InputError, PathError
 from decisiongym.envs.jobshop.formats import read_instance
 from decisiongym.envs.jobshop.instance import JobShopInstance
 from decisiongym.envs.jobshop.taillard import (
@@ -33,11 +34,14 @@ def load_instance(name_or_path: str | os.PathLike[str]) -> JobShopInstance:
     """A built-in instance by name, or an instance file by path.
 
     Built-in names (:data:`BUILTIN_NAMES`, case-insensitive, ``ta1`` accepted) take precedence
-    over a file of the same name.
+    over a file of the same name. A file is named after its stem, unless the stem is a built-in
+    name: then after its path as given (``./ta01``), so that its records and bounds are never
+    taken for the built-in instance's.
 
     :param name_or_path: ``"ta01"``..``"ta80"``, ``"ft06"``, or the path of an existing file.
     :return: the instance.
-    :raises ValueError: for a string that is neither.
+    :raises MissingFileError: for a path (not a string) to no file.
+    :raises InputError: for a string that is neither.
     """
     if isinstance(name_or_path, str):
         key = name_or_path.strip()
@@ -46,12 +50,17 @@ def load_instance(name_or_path: str | os.PathLike[str]) -> JobShopInstance:
             return taillard_instance(canonical)
         if key.lower() == "ft06":
             return ft06_instance()
+        if Path(name_or_path).is_dir():
+            raise PathError(name_or_path, "is a folder; expected an instance file or a "
+                            "built-in name (ta01..ta80, ft06)")
         if not Path(name_or_path).is_file():
-            raise ValueError(
+            raise InputError(
                 f"unknown instance {name_or_path!r}: expected a built-in name (ta01..ta80, "
                 "ft06) or the path of an existing file"
             )
-    return read_instance(name_or_path)
+    stem = Path(name_or_path).stem
+    builtin = canonical_taillard_name(stem) is not None or stem.lower() == "ft06"
+    return read_instance(name_or_path, name=os.fspath(name_or_path) if builtin else None)
 
 
 _NAME_RE = re.compile(r"[A-Za-z0-9_.]+")
@@ -61,16 +70,16 @@ _MAX_RANGE = 10_000
 
 def _check_taillard_number(token: str, prefix: str, number: int) -> None:
     if prefix == "ta" and not 1 <= number <= 80:
-        raise ValueError(f"bad instance name {token!r}: Taillard instances are ta01..ta80")
+        raise InputError(f"bad instance name {token!r}: Taillard instances are ta01..ta80")
 
 
 def _list_items(spec: str) -> list[str]:
     """The stripped items of a comma list; an empty list or item is an error."""
     if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"expected a comma-separated list of instance names, found {spec!r}")
+        raise InputError(f"expected a comma-separated list of instance names, found {spec!r}")
     items = [raw.strip() for raw in spec.split(",")]
     if not all(items):
-        raise ValueError(f"empty instance name in {spec!r}")
+        raise InputError(f"empty instance name in {spec!r}")
     return items
 
 
@@ -79,7 +88,7 @@ def expand_instance_sources(spec: str) -> list[str]:
     file in the folder, by name) or names and ranges as :func:`expand_instance_names` reads
     them; repeated items are kept once, in first-seen order.
 
-    :raises ValueError: on an empty folder, or what :func:`expand_instance_names` refuses.
+    :raises InputError: on an empty folder, or what :func:`expand_instance_names` refuses.
     """
     sources: list[str] = []
     for token in _list_items(spec):
@@ -88,7 +97,7 @@ def expand_instance_sources(spec: str) -> list[str]:
             files = sorted(str(f) for f in path.iterdir()
                            if f.is_file() and not f.name.startswith("."))
             if not files:
-                raise ValueError(f"instance folder {token!r} holds no file")
+                raise InputError(f"instance folder {token!r} holds no file")
         elif path.is_file():
             files = [token]
         else:
@@ -106,7 +115,7 @@ def expand_instance_names(spec: str) -> list[str]:
 
     :param spec: the list.
     :return: the names.
-    :raises ValueError: on an empty list, a malformed token, or a bad range.
+    :raises InputError: on an empty list, a malformed token, or a bad range.
     """
     names: list[str] = []
     for token in _list_items(spec):
@@ -114,27 +123,27 @@ def expand_instance_names(spec: str) -> list[str]:
             ends = [end.strip() for end in token.split("-")]
             matches = [_NUMBERED_RE.fullmatch(end) for end in ends]
             if len(ends) != 2 or matches[0] is None or matches[1] is None:
-                raise ValueError(
+                raise InputError(
                     f"bad instance range {token!r}: expected 'NAME1-NAME2' such as 'ta01-ta10'"
                 )
             (p1, d1), (p2, d2) = matches[0].groups(), matches[1].groups()
             if p1.lower() != p2.lower():
-                raise ValueError(
+                raise InputError(
                     f"bad instance range {token!r}: the ends have different prefixes "
                     f"({p1!r} and {p2!r})"
                 )
             prefix, lo, hi = p1.lower(), int(d1), int(d2)
             if lo > hi:
-                raise ValueError(f"bad instance range {token!r}: {ends[0]} comes after {ends[1]}")
+                raise InputError(f"bad instance range {token!r}: {ends[0]} comes after {ends[1]}")
             if hi - lo >= _MAX_RANGE:
-                raise ValueError(f"bad instance range {token!r}: more than {_MAX_RANGE} names")
+                raise InputError(f"bad instance range {token!r}: more than {_MAX_RANGE} names")
             _check_taillard_number(ends[0], prefix, lo)
             _check_taillard_number(ends[1], prefix, hi)
             width = 2 if prefix == "ta" else max(len(d1), len(d2))
             expanded = [f"{prefix}{k:0{width}d}" for k in range(lo, hi + 1)]
         else:
             if not _NAME_RE.fullmatch(token):
-                raise ValueError(
+                raise InputError(
                     f"bad instance name {token!r}: expected letters, digits, '_' or '.'"
                 )
             numbered = _NUMBERED_RE.fullmatch(token)

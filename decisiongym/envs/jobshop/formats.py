@@ -7,7 +7,11 @@
   per job, numbered from 1.
 
 Readers raise :class:`~decisiongym.envs.core.errors.InstanceFormatError` naming the file and
-line; writers replace their target atomically.
+line; writers replace their target atomically. A file may describe at most
+:data:`MAX_FILE_OPERATIONS` operations (``n_jobs * n_machines``), checked on the size line
+before anything is allocated; larger instances are built in Python from arrays
+(:class:`~decisiongym.envs.jobshop.instance.JobShopInstance` has no such limit). Durations add
+up to at most :data:`~decisiongym.envs.jobshop.instance.MAX_HORIZON`.
 """
 
 from __future__ import annotations
@@ -20,11 +24,22 @@ from pathlib import Path
 
 import numpy as np
 
-from decisiongym.envs.core.errors import InstanceFormatError
+from decisiongym.envs.core.errors import (
+    InputError,
+    InstanceFormatError,
+    MissingFileError,
+    PathError,
+)
 from decisiongym.envs.core.files import write_text_atomic
-from decisiongym.envs.jobshop.instance import MAX_VALUE, JobShopInstance
+from decisiongym.envs.jobshop.instance import (
+    MAX_HORIZON,
+    MAX_VALUE,
+    JobShopInstance,
+    total_work,
+)
 
 __all__ = [
+    "MAX_FILE_OPERATIONS",
     "format_orlib",
     "format_taillard",
     "parse_orlib",
@@ -36,6 +51,10 @@ __all__ = [
     "write_taillard",
 ]
 
+
+MAX_FILE_OPERATIONS = 1_000_000
+"""Most operations (``n_jobs * n_machines``) an instance file may describe: 16 MB of arrays,
+fifty times Taillard's largest instance."""
 
 # --------------------------------------------------------------------------------------------
 # Parsing helpers
@@ -104,6 +123,36 @@ def _check_size(lines: _Lines, number: int, n_jobs: int, n_machines: int) -> Non
         raise lines.error(
             f"expected n_jobs >= 1 and n_machines >= 1, found {n_jobs} and {n_machines}", number
         )
+    if n_jobs * n_machines > MAX_FILE_OPERATIONS:
+        raise lines.error(
+            f"{n_jobs} jobs x {n_machines} machines is above the limit of "
+            f"{MAX_FILE_OPERATIONS:,} operations for an instance file; build larger instances "
+            "in Python with JobShopInstance(machines, durations)",
+            number,
+        )
+
+
+def _check_horizon(lines: _Lines, number: int, durations: np.ndarray) -> None:
+    """Refuse durations whose sum (the horizon) would leave no room in int64 arithmetic."""
+    horizon = total_work(durations)
+    if horizon > MAX_HORIZON:
+        raise lines.error(
+            f"durations add up to {horizon}, above the limit of 2**53 on an instance's horizon "
+            "(every operation in series); scale the durations down",
+            number,
+        )
+
+
+def _read_text(path: Path) -> str:
+    """A file's text, undecodable bytes replaced (the parser then names their line)."""
+    if path.is_dir():
+        raise PathError(path, "is a folder; expected an instance file")
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise MissingFileError(path, "no such instance file") from None
+    except OSError as exc:
+        raise PathError(path, f"cannot be read ({exc.strerror})") from None
 
 
 def _check_no_repeat(lines: _Lines, number: int, route: Sequence[int], job: int) -> None:
@@ -201,6 +250,7 @@ def parse_orlib(text: str, source: str = "<string>", name: str | None = None) ->
         machines[job] = route
         durations[job] = times
     _check_trailing(lines, f"the {n_jobs} job lines", allow_separator=True)
+    _check_horizon(lines, size_line, durations)
     return JobShopInstance(
         machines, durations, name=_default_name(source, name), n_machines=n_machines
     )
@@ -250,7 +300,7 @@ def read_orlib(path: str | os.PathLike[str]) -> JobShopInstance:
     :return: the instance.
     """
     p = Path(path)
-    return parse_orlib(p.read_text(encoding="utf-8", errors="replace"), source=str(p))
+    return parse_orlib(_read_text(p), source=str(p))
 
 
 def write_orlib(instance: JobShopInstance, path: str | os.PathLike[str]) -> None:
@@ -350,6 +400,7 @@ def parse_taillard(text: str, source: str = "<string>", name: str | None = None)
                     f"operation {op}",
                     duration_lines[job],
                 )
+    _check_horizon(lines, size_line, durations)
     machines, machine_lines = section("Machines", "machines")
     for job in range(n_jobs):
         for op in range(n_machines):
@@ -409,7 +460,7 @@ def read_taillard(path: str | os.PathLike[str]) -> JobShopInstance:
     :return: the instance.
     """
     p = Path(path)
-    return parse_taillard(p.read_text(encoding="utf-8", errors="replace"), source=str(p))
+    return parse_taillard(_read_text(p), source=str(p))
 
 
 def write_taillard(instance: JobShopInstance, path: str | os.PathLike[str]) -> None:
@@ -445,23 +496,28 @@ def _looks_taillard(text: str) -> bool:
 _FORMATS = {"auto": "auto", "orlib": "orlib", "standard": "orlib", "taillard": "taillard"}
 
 
-def read_instance(path: str | os.PathLike[str], format: str = "auto") -> JobShopInstance:
+def read_instance(path: str | os.PathLike[str], format: str = "auto",
+                  name: str | None = None) -> JobShopInstance:
     """Read an instance file in either format.
 
-    :param path: file path; the instance is named after its stem.
+    :param path: file path.
     :param format: ``"orlib"`` (alias ``"standard"``), ``"taillard"`` or ``"auto"`` (Taillard
         when a ``Times`` line is present or job lines hold n_machines numbers, else OR-Library).
+    :param name: the instance's name; the file's stem by default.
     :return: the instance.
+    :raises InputError: for an unknown format.
+    :raises MissingFileError: when there is no such file.
+    :raises InstanceFormatError: on malformed content, naming the file and line.
     """
     kind = _FORMATS.get(format.lower()) if isinstance(format, str) else None
     if kind is None:
-        raise ValueError(
+        raise InputError(
             f"unknown instance format {format!r}; expected one of 'auto', 'orlib', 'standard', "
-            "'taillard'"
+            "'taillard'", "format"
         )
     p = Path(path)
-    text = p.read_text(encoding="utf-8", errors="replace")
+    text = _read_text(p)
     if kind == "auto":
         kind = "taillard" if _looks_taillard(text) else "orlib"
     parse = parse_taillard if kind == "taillard" else parse_orlib
-    return parse(text, source=str(p))
+    return parse(text, source=str(p), name=name)

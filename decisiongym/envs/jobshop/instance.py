@@ -20,10 +20,21 @@ import numpy as np
 from decisiongym.envs.core.errors import InstanceFormatError
 from decisiongym.envs.jobshop.bounds import check_bound
 
-__all__ = ["MAX_VALUE", "JobShopInstance"]
+__all__ = ["MAX_HORIZON", "MAX_VALUE", "JobShopInstance", "total_work"]
 
 MAX_VALUE = 2**62
 """Values this large cannot come from a real instance and would overflow int64 sums."""
+
+MAX_HORIZON = 2**53
+"""Largest sum of an instance's durations (its horizon: every operation in series). Below it
+every start, end and makespan fits in int64 with room to spare, is exact as a float64 (the
+observations and rewards), and keeps CP-SAT's model valid; Taillard's largest instances sum to
+about 10**5."""
+
+
+def total_work(durations: np.ndarray) -> int:
+    """The sum of ``durations`` in Python integers, so it cannot overflow."""
+    return sum(int(row_sum) for row_sum in np.asarray(durations, dtype=object).sum(axis=1))
 
 
 def _as_int_matrix(value: Any, field: str) -> np.ndarray:
@@ -102,6 +113,12 @@ class JobShopInstance:
                 if durations[j, o] < 0
                 else f"durations must be < 2**62, found {durations[j, o]} for job {j}, "
                 f"operation {o}"
+            )
+        horizon = total_work(durations)
+        if horizon > MAX_HORIZON:
+            raise InstanceFormatError(
+                f"durations add up to {horizon}, above the limit of 2**53 on an instance's "
+                "horizon (every operation in series); scale the durations down"
             )
         if durations.size and not durations.any():
             raise InstanceFormatError("durations are all 0: the instance has no work to schedule")

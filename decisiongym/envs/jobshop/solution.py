@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from decisiongym.envs.core.errors import ValidationError
-from decisiongym.envs.jobshop.instance import JobShopInstance
+from decisiongym.envs.jobshop.instance import MAX_VALUE, JobShopInstance
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +80,9 @@ def validate(
     Checks that every operation is scheduled at a non-negative time, that each job's operations
     run in route order without overlapping (precedence), that no job starts before its release
     date, and that no machine runs two operations at once (no-overlap). The schedule's own
-    bookkeeping is not trusted: only ``schedule.start`` is read.
+    bookkeeping is not trusted: only ``schedule.start`` is read. Start times must be below
+    2**62: with the instance's horizon bounded by 2**53, every end time then fits in int64, so
+    no sum here can wrap around.
 
     :raises ValidationError: naming the constraint and the operations at fault.
     """
@@ -97,6 +99,14 @@ def validate(
         raise ValidationError(
             "completeness", ((j, k),),
             f"operation {k} of job {j} is not scheduled ({len(missing)} operations missing)",
+        )
+    beyond = np.argwhere(start >= MAX_VALUE)
+    if beyond.size:
+        j, k = (int(v) for v in beyond[0])
+        raise ValidationError(
+            "range", ((j, k),),
+            f"operation {k} of job {j} starts at {start[j, k]}, beyond 2**62: its end time "
+            "would not fit in 64 bits",
         )
     end = start + instance.durations
     late = np.argwhere(end[:, :-1] > start[:, 1:])

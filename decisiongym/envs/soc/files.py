@@ -62,6 +62,13 @@ Application file
 
 When an application is read against a platform, every ``cost`` key must be a PE type of the
 platform and every task must be runnable on at least one of its PEs.
+
+Limits
+------
+A file describes at most :data:`MAX_PES` PEs and :data:`MAX_TASKS` tasks, and every number is at
+most :data:`MAX_NUMBER` (a bandwidth at least :data:`MIN_BANDWIDTH`), so that every time the
+simulator and CP-SAT compute stays finite and fits their integers. :class:`Platform` and
+:class:`TaskGraph` built in Python have no such limits.
 """
 
 from __future__ import annotations
@@ -72,12 +79,19 @@ import os
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
-from decisiongym.envs.core.errors import InstanceFormatError
+from decisiongym.envs.core.errors import InstanceFormatError, MissingFileError
 from decisiongym.envs.core.files import write_text_atomic
+from decisiongym.envs.soc.file_fields import (
+    MAX_PES,
+    MAX_TASKS,
+    MIN_BANDWIDTH,
+    FieldReader,
+    describe_value,
+)
 from decisiongym.envs.soc.graph import TaskGraph
 from decisiongym.envs.soc.platform import Platform
 
@@ -153,8 +167,21 @@ def _load(path: str | os.PathLike[str]) -> Any:
     source = os.fspath(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise InstanceFormatError(f"not a UTF-8 text file ({err.reason} at byte {err.start})",
+                                  file=source) from None
+    except FileNotFoundError:
+        raise MissingFileError(source, "no such file") from None
     except OSError as err:
         raise InstanceFormatError(f"a readable file ({err.strerror})", file=source) from err
+    try:
+        return _parse(text, path, source)
+    except RecursionError:
+        raise InstanceFormatError("nested too deeply for a platform or application file",
+                                  file=source) from None
+
+
+def _parse(text: str, path: str | os.PathLike[str], source: str) -> Any:
     if _is_yaml(path):
         yaml = _yaml_module(path)
         try:
@@ -168,6 +195,8 @@ def _load(path: str | os.PathLike[str]) -> Any:
     except json.JSONDecodeError as err:
         raise InstanceFormatError(f"valid JSON ({err.msg})", file=source,
                                   line=err.lineno) from err
+    except ValueError as err:  # an integer too long to convert
+        raise InstanceFormatError(f"usable JSON ({err})", file=source) from None
 
 
 def _dump(data: dict[str, Any], path: str | os.PathLike[str]) -> None:
@@ -176,77 +205,6 @@ def _dump(data: dict[str, Any], path: str | os.PathLike[str]) -> None:
     else:
         text = json.dumps(data, indent=2) + "\n"
     write_text_atomic(text, path)
-
-
-# ---------------------------------------------------------------------------------------------
-# Field checks
-# ---------------------------------------------------------------------------------------------
-
-
-class _Fields:
-    """Field access that raises an :class:`InstanceFormatError` naming the field's path."""
-
-    def __init__(self, source: str | None) -> None:
-        self.source = source
-
-    def fail(self, path: str, expected: str) -> NoReturn:
-        raise InstanceFormatError(f"{path}: {expected}" if path else expected, file=self.source)
-
-    def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            self.fail(path, f"expected an object, got {_describe(value)}")
-        return value
-
-    def sequence(self, value: Any, path: str) -> list[Any]:
-        if not isinstance(value, list):
-            self.fail(path, f"expected a list, got {_describe(value)}")
-        return value
-
-    def required(self, data: Mapping[str, Any], key: str, path: str) -> Any:
-        if key not in data:
-            where = path or "the top level"
-            self.fail(_join(path, key), f"missing field {key!r} in {where}")
-        return data[key]
-
-    def text(self, value: Any, path: str) -> str:
-        if not isinstance(value, str) or not value:
-            self.fail(path, f"expected a non-empty string, got {_describe(value)}")
-        return value
-
-    def number(self, value: Any, path: str, *, positive: bool = False, what: str = "") -> float:
-        """A finite number, >= 0 (or > 0 when ``positive``)."""
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(path, f"expected a number{what}, got {_describe(value)}")
-        number = float(value)
-        if not math.isfinite(number):
-            self.fail(path, f"expected a finite number{what}, got {value}")
-        if number < 0:
-            self.fail(path, f"expected a non-negative number{what}, got {value}")
-        if positive and number == 0:
-            self.fail(path, f"expected a positive number{what}, got 0")
-        return number
-
-    def count(self, value: Any, path: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.fail(path, f"expected a whole number >= 0, got {_describe(value)}")
-        return value
-
-    def header(self, data: Mapping[str, Any], expected_format: str) -> None:
-        if "format" in data and data["format"] != expected_format:
-            self.fail("format", f"expected {expected_format!r}, got {data['format']!r}")
-        if "version" in data and data["version"] != FORMAT_VERSION:
-            self.fail("version", f"expected {FORMAT_VERSION}, got {data['version']!r}")
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,7 +219,7 @@ def platform_from_dict(data: Any, source: str | None = None) -> Platform:
     :param source: the file name quoted in errors.
     :raises InstanceFormatError: naming the field at fault.
     """
-    f = _Fields(source)
+    f = FieldReader(source, FORMAT_VERSION)
     data = f.mapping(data, "")
     f.header(data, PLATFORM_FORMAT)
     name = f.text(data.get("name", "platform"), "name")
@@ -278,12 +236,15 @@ def platform_from_dict(data: Any, source: str | None = None) -> Platform:
         if type_name in type_names:
             f.fail(f"{path}.name", f"PE type {type_name!r} is defined twice")
         type_names.append(type_name)
-        counts.append(f.count(entry.get("count", 1), f"{path}.count"))
+        counts.append(f.count(entry.get("count", 1), f"{path}.count", MAX_PES))
         for key, values in columns.items():
             values.append(f.number(f.required(entry, key, path), f"{path}.{key}"))
 
     if "pes" in data:
         pes = f.sequence(data["pes"], "pes")
+        if len(pes) > MAX_PES:
+            f.fail("pes", f"expected at most {MAX_PES:,} PEs, got {len(pes):,}; a Platform "
+                          "built in Python has no such limit")
         pe_type = []
         for i, type_name in enumerate(pes):
             if type_name not in type_names:
@@ -291,6 +252,9 @@ def platform_from_dict(data: Any, source: str | None = None) -> Platform:
                                     f"{', '.join(type_names)}")
             pe_type.append(type_names.index(type_name))
     else:
+        if sum(counts) > MAX_PES:
+            f.fail("pe_types", f"expected at most {MAX_PES:,} PEs in all, got {sum(counts):,}; "
+                               "a Platform built in Python has no such limit")
         pe_type = [t for t, n in enumerate(counts) for _ in range(n)]
     if not pe_type:
         f.fail("pe_types", "expected at least one PE (every count is 0)")
@@ -321,7 +285,7 @@ def _pe_names(type_names: list[str], pe_type: np.ndarray) -> list[str]:
 
 
 def _read_bandwidth(
-    f: _Fields, value: Any, type_names: list[str], pe_type: np.ndarray, pe_names: list[str]
+    f: FieldReader, value: Any, type_names: list[str], pe_type: np.ndarray, pe_names: list[str]
 ) -> np.ndarray:
     n = pe_type.size
     if isinstance(value, list):
@@ -336,13 +300,14 @@ def _read_bandwidth(
                 if a == b:
                     continue
                 matrix[a, b] = f.number(entry, f"bandwidth[{a}][{b}]", positive=True,
-                                        what=" of units per µs")
+                                        what=" of units per µs", least=MIN_BANDWIDTH)
         return matrix
     if not isinstance(value, Mapping):
-        default = f.number(value, "bandwidth", positive=True, what=" of units per µs")
+        default = f.number(value, "bandwidth", positive=True, what=" of units per µs",
+                           least=MIN_BANDWIDTH)
         return np.full((n, n), default)
     default = f.number(f.required(value, "default", "bandwidth"), "bandwidth.default",
-                       positive=True, what=" of units per µs")
+                       positive=True, what=" of units per µs", least=MIN_BANDWIDTH)
     matrix = np.full((n, n), default)
     links = f.sequence(value.get("links", []), "bandwidth.links")
     for i, link in enumerate(links):
@@ -360,10 +325,10 @@ def _read_bandwidth(
                                         f"{', '.join(type_names)} and PEs are named like "
                                         f"{pe_names[0]!r}")
         speed = f.number(f.required(link, "bandwidth", path), f"{path}.bandwidth",
-                         positive=True, what=" of units per µs")
+                         positive=True, what=" of units per µs", least=MIN_BANDWIDTH)
         directed = link.get("directed", False)
         if not isinstance(directed, bool):
-            f.fail(f"{path}.directed", f"expected true or false, got {_describe(directed)}")
+            f.fail(f"{path}.directed", f"expected true or false, got {describe_value(directed)}")
         matrix[np.ix_(ends[0], ends[1])] = speed
         if not directed:
             matrix[np.ix_(ends[1], ends[0])] = speed
@@ -450,7 +415,7 @@ def application_from_dict(
     :param source: the file name quoted in errors.
     :raises InstanceFormatError: naming the field at fault.
     """
-    f = _Fields(source)
+    f = FieldReader(source, FORMAT_VERSION)
     data = f.mapping(data, "")
     f.header(data, APPLICATION_FORMAT)
     name = f.text(data.get("name", "application"), "name")
@@ -463,6 +428,9 @@ def application_from_dict(
     tasks = f.sequence(f.required(data, "tasks", ""), "tasks")
     if not tasks:
         f.fail("tasks", "expected at least one task")
+    if len(tasks) > MAX_TASKS:
+        f.fail("tasks", f"expected at most {MAX_TASKS:,} tasks, got {len(tasks):,}; a "
+                        "TaskGraph built in Python has no such limit")
 
     task_names: list[str] = []
     rows: list[dict[str, float]] = []

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from decisiongym.envs.core.errors import InputError
 from decisiongym.envs.soc.platform import Platform
 
 
@@ -34,27 +35,27 @@ class TaskGraph:
         cost = np.asarray(self.cost, dtype=np.float64)
         n = len(self.task_names)
         if cost.shape != (n, len(self.type_names)):
-            raise ValueError(f"application {self.name!r}: cost must be {n} tasks x "
+            raise InputError(f"application {self.name!r}: cost must be {n} tasks x "
                              f"{len(self.type_names)} PE types, got shape {cost.shape}")
         if np.any(cost <= 0) or np.any(np.isnan(cost)):
             bad = int(np.argwhere((cost <= 0) | np.isnan(cost))[0, 0])
-            raise ValueError(f"application {self.name!r}: task {self.task_names[bad]!r} has a "
+            raise InputError(f"application {self.name!r}: task {self.task_names[bad]!r} has a "
                              "non-positive or NaN execution time")
         for t in range(n):
             if not np.any(np.isfinite(cost[t])):
-                raise ValueError(f"application {self.name!r}: task {self.task_names[t]!r} "
+                raise InputError(f"application {self.name!r}: task {self.task_names[t]!r} "
                                  "cannot run on any PE type")
         edges = np.asarray(self.edges, dtype=np.int64).reshape(-1, 2)
         volume = np.asarray(self.volume, dtype=np.float64).reshape(-1)
         if volume.shape[0] != edges.shape[0]:
-            raise ValueError(f"application {self.name!r}: {edges.shape[0]} edges but "
+            raise InputError(f"application {self.name!r}: {edges.shape[0]} edges but "
                              f"{volume.shape[0]} volumes")
         if edges.size and (edges.min() < 0 or edges.max() >= n):
-            raise ValueError(f"application {self.name!r}: edge endpoints must be in [0, {n})")
+            raise InputError(f"application {self.name!r}: edge endpoints must be in [0, {n})")
         if np.any(volume < 0):
-            raise ValueError(f"application {self.name!r}: data volumes must be >= 0")
+            raise InputError(f"application {self.name!r}: data volumes must be >= 0")
         if np.any(edges[:, 0] == edges[:, 1]):
-            raise ValueError(f"application {self.name!r}: a task cannot depend on itself")
+            raise InputError(f"application {self.name!r}: a task cannot depend on itself")
         for key, value in (("cost", cost), ("edges", edges), ("volume", volume)):
             value.setflags(write=False)
             object.__setattr__(self, key, value)
@@ -91,7 +92,7 @@ class TaskGraph:
         """``(n_tasks, n_pes)`` execution time of every task on every PE instance (``inf``
         where it cannot run).
 
-        :raises ValueError: naming a task that no PE of the platform can run.
+        :raises InputError: naming a task that no PE of the platform can run.
         """
         columns = []
         for t in platform.type_names:
@@ -104,7 +105,7 @@ class TaskGraph:
         runnable = np.isfinite(table).any(axis=1)
         if not runnable.all():
             task = int(np.flatnonzero(~runnable)[0])
-            raise ValueError(
+            raise InputError(
                 f"application {self.name!r}: no PE of platform {platform.name!r} can run "
                 f"task {self.task_names[task]!r} (it runs on "
                 f"{[n for n, c in zip(self.type_names, self.cost[task]) if np.isfinite(c)]})"
@@ -128,7 +129,7 @@ def _topological_order(n: int, edges: np.ndarray, name: str) -> np.ndarray:
             if indegree[s] == 0:
                 ready.append(s)
     if len(order) != n:
-        raise ValueError(f"application {name!r}: the task graph has a cycle")
+        raise InputError(f"application {name!r}: the task graph has a cycle")
     result = np.asarray(order, dtype=np.int64)
     result.setflags(write=False)
     return result
@@ -151,7 +152,7 @@ def task_graph(
     for a, b, _ in edges:
         for end in (a, b):
             if end not in index:
-                raise ValueError(f"application {name!r}: edge names unknown task {end!r}")
+                raise InputError(f"application {name!r}: edge names unknown task {end!r}")
     edge_array = np.array([(index[a], index[b]) for a, b, _ in edges], dtype=np.int64)
     volume = np.array([v for _, _, v in edges], dtype=np.float64)
     return TaskGraph(name, task_names, type_names, cost, edge_array.reshape(-1, 2), volume)

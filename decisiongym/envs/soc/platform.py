@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from decisiongym.envs.core.errors import InputError
+
 
 @dataclass(frozen=True, eq=False)
 class Platform:
@@ -41,26 +43,26 @@ class Platform:
         pe_type = np.asarray(self.pe_type, dtype=np.int64)
         n_types = len(self.type_names)
         if pe_type.ndim != 1 or pe_type.size == 0:
-            raise ValueError("pe_type must list the type of at least one PE")
+            raise InputError("pe_type must list the type of at least one PE")
         if pe_type.min() < 0 or pe_type.max() >= n_types:
-            raise ValueError(f"pe_type values must be type indices in [0, {n_types})")
+            raise InputError(f"pe_type values must be type indices in [0, {n_types})")
         if len(set(self.type_names)) != n_types:
-            raise ValueError(f"PE type names must be unique, got {self.type_names}")
+            raise InputError(f"PE type names must be unique, got {self.type_names}")
         arrays: dict[str, np.ndarray] = {"pe_type": pe_type}
         for field_name in ("frequency_mhz", "busy_power_w", "idle_power_w"):
             values = np.asarray(getattr(self, field_name), dtype=np.float64)
             if values.shape != (n_types,) or np.any(values < 0) or not np.all(np.isfinite(values)):
-                raise ValueError(f"{field_name} must be {n_types} finite non-negative numbers")
+                raise InputError(f"{field_name} must be {n_types} finite non-negative numbers")
             arrays[field_name] = values
         bandwidth = np.asarray(self.bandwidth, dtype=np.float64)
         n = pe_type.size
         if bandwidth.shape != (n, n):
-            raise ValueError(f"bandwidth must be {n}x{n}, got shape {bandwidth.shape}")
+            raise InputError(f"bandwidth must be {n}x{n}, got shape {bandwidth.shape}")
         off_diagonal = bandwidth[~np.eye(n, dtype=bool)]
         if np.any(off_diagonal <= 0):
-            raise ValueError("bandwidth between two different PEs must be > 0")
+            raise InputError("bandwidth between two different PEs must be > 0")
         if self.startup_latency < 0:
-            raise ValueError(f"startup_latency must be >= 0, got {self.startup_latency}")
+            raise InputError(f"startup_latency must be >= 0, got {self.startup_latency}")
         arrays["bandwidth"] = bandwidth
         for key, value in arrays.items():
             value.setflags(write=False)

@@ -51,6 +51,7 @@ from typing import Literal
 
 import numpy as np
 
+from decisiongym.envs.core.errors import InputError
 from decisiongym.envs.soc.builtin import DS3_APPLICATIONS, load_application
 from decisiongym.envs.soc.graph import TaskGraph
 
@@ -109,9 +110,9 @@ def actual_duration(mean: np.ndarray | float, multiplier: np.ndarray | float,
 
 def _check_noise(noise: str, sigma: float) -> None:
     if noise not in NOISE_MODELS:
-        raise ValueError(f"noise must be one of {', '.join(NOISE_MODELS)}, got {noise!r}")
+        raise InputError(f"noise must be one of {', '.join(NOISE_MODELS)}, got {noise!r}")
     if not np.isfinite(sigma) or sigma < 0:
-        raise ValueError(f"sigma must be a finite fraction of the mean >= 0, got {sigma}")
+        raise InputError(f"sigma must be a finite fraction of the mean >= 0, got {sigma}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,28 +138,28 @@ class Workload:
     def __post_init__(self) -> None:
         apps = tuple(self.applications)
         if not apps or not all(isinstance(g, TaskGraph) for g in apps):
-            raise ValueError("applications must hold at least one TaskGraph")
+            raise InputError("applications must hold at least one TaskGraph")
         object.__setattr__(self, "applications", apps)
         _check_noise(self.noise, self.sigma)
         job_app = np.asarray(self.job_app, dtype=np.int64).reshape(-1)
         arrival = np.asarray(self.arrival, dtype=np.float64).reshape(-1)
         if arrival.shape != job_app.shape:
-            raise ValueError(f"{job_app.size} jobs but {arrival.size} arrival times")
+            raise InputError(f"{job_app.size} jobs but {arrival.size} arrival times")
         if job_app.size and (job_app.min() < 0 or job_app.max() >= len(apps)):
-            raise ValueError(f"job_app entries must index the {len(apps)} applications")
+            raise InputError(f"job_app entries must index the {len(apps)} applications")
         if not np.all(np.isfinite(arrival)) or np.any(arrival < 0):
-            raise ValueError("arrival times must be finite and >= 0")
+            raise InputError("arrival times must be finite and >= 0")
         if np.any(np.diff(arrival) < 0):
-            raise ValueError("arrival times must be non-decreasing (jobs in arrival order)")
+            raise InputError("arrival times must be non-decreasing (jobs in arrival order)")
         sizes = np.array([g.n_tasks for g in apps], dtype=np.int64)[job_app]
         job_first = np.zeros(job_app.size + 1, dtype=np.int64)
         np.cumsum(sizes, out=job_first[1:])
         multiplier = np.asarray(self.multiplier, dtype=np.float64).reshape(-1)
         if multiplier.shape != (int(job_first[-1]),):
-            raise ValueError(f"multiplier must hold one value per task of every job "
+            raise InputError(f"multiplier must hold one value per task of every job "
                              f"({int(job_first[-1])}), got {multiplier.size}")
         if not np.all(np.isfinite(multiplier)):
-            raise ValueError("multipliers must be finite")
+            raise InputError("multipliers must be finite")
         for key, value in (("job_app", job_app), ("arrival", arrival),
                            ("multiplier", multiplier), ("_job_first", job_first)):
             value = value.copy()
@@ -222,20 +223,20 @@ def poisson_workload(
     """
     apps = tuple(applications)
     if not apps:
-        raise ValueError("the mix needs at least one application")
+        raise InputError("the mix needs at least one application")
     if mix_probabilities is None:
         probs = np.full(len(apps), 1.0 / len(apps))
     else:
         probs = np.asarray(mix_probabilities, dtype=np.float64).reshape(-1)
         if probs.shape != (len(apps),):
-            raise ValueError(f"{len(apps)} applications but {probs.size} probabilities")
+            raise InputError(f"{len(apps)} applications but {probs.size} probabilities")
         if np.any(probs < 0) or not np.isclose(probs.sum(), 1.0, atol=1e-9):
-            raise ValueError(f"mix probabilities must be >= 0 and sum to 1, got {probs.tolist()}")
+            raise InputError(f"mix probabilities must be >= 0 and sum to 1, got {probs.tolist()}")
         probs = probs / probs.sum()
     if not np.isfinite(rate_jobs_per_ms) or rate_jobs_per_ms <= 0:
-        raise ValueError(f"rate_jobs_per_ms must be > 0, got {rate_jobs_per_ms}")
+        raise InputError(f"rate_jobs_per_ms must be > 0, got {rate_jobs_per_ms}")
     if n_jobs < 0:
-        raise ValueError(f"n_jobs must be >= 0, got {n_jobs}")
+        raise InputError(f"n_jobs must be >= 0, got {n_jobs}")
     _check_noise(noise, sigma)
     gaps = rng.exponential(1000.0 / rate_jobs_per_ms, size=max(n_jobs - 1, 0))
     arrival = np.concatenate([np.zeros(min(n_jobs, 1)), np.cumsum(gaps)])
@@ -267,19 +268,19 @@ def fixed_workload(
     job_app = np.empty(len(jobs), dtype=np.int64)
     for j, graph in enumerate(jobs):
         if not isinstance(graph, TaskGraph):
-            raise ValueError(f"job {j} is a {type(graph).__name__}, not a TaskGraph")
+            raise InputError(f"job {j} is a {type(graph).__name__}, not a TaskGraph")
         if id(graph) not in index:
             index[id(graph)] = len(apps)
             apps.append(graph)
         job_app[j] = index[id(graph)]
     if not apps:
-        raise ValueError("job_list must hold at least one job")
+        raise InputError("job_list must hold at least one job")
     arrival = (np.zeros(len(jobs)) if arrival_times is None
                else np.asarray(arrival_times, dtype=np.float64))
     _check_noise(noise, sigma)
     n_rows = sum(g.n_tasks for g in jobs)
     if noise != "none" and sigma > 0 and rng is None:
-        raise ValueError(f"noise {noise!r} needs an rng to draw from")
+        raise InputError(f"noise {noise!r} needs an rng to draw from")
     # with no noise nothing is drawn, so any generator will do
     multiplier = draw_multipliers(noise, sigma, n_rows, rng or np.random.default_rng(0))
     return Workload(tuple(apps), job_app, arrival, multiplier, noise, sigma)
