@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from decisiongym.envs.core.errors import InputError
+
 COMMON_COLUMNS: tuple[str, ...] = (
     "family", "method", "instance", "seed", "budget", "objective", "objective_name", "sense",
     "bound", "gap", "status", "valid", "wall_s", "cpu_s",
@@ -159,7 +161,7 @@ def read_frame(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     frame = pd.read_csv(path)
     if tuple(frame.columns[:len(COMMON_COLUMNS)]) != COMMON_COLUMNS:
-        raise ValueError(f"{os.fspath(path)} does not start with the record columns "
+        raise InputError(f"{os.fspath(path)} does not start with the record columns "
                          f"({', '.join(COMMON_COLUMNS)}): it was written by an older version; "
                          "run its benchmark again")
     return frame

@@ -21,6 +21,7 @@ import numpy as np
 
 from decisiongym.bench.bandits.metrics import BanditTrace
 from decisiongym.bench.record import Record
+from decisiongym.envs.core.errors import InputError
 
 FAMILY = "bandits"
 
@@ -67,7 +68,7 @@ def run_bandit(
     if env_id not in bandit_ids:
         close = difflib.get_close_matches(env_id, bandit_ids, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"{env_id!r} is not a bandit env{hint} (`decisiongym list` shows "
+        raise InputError(f"{env_id!r} is not a bandit env{hint} (`decisiongym list` shows "
                          "every id)")
     kwargs = dict(env_kwargs or {})
     if horizon is not None:
@@ -275,7 +276,8 @@ def run_benchmark(
     chosen = list(suites or SUITE_NAMES)
     unknown = [s for s in chosen if s not in SUITE_NAMES]
     if unknown:
-        raise ValueError(f"unknown suites {unknown}; choose from {', '.join(SUITE_NAMES)}")
+        raise InputError(f"unknown suites {unknown}; choose from {', '.join(SUITE_NAMES)}",
+                         field="--suites")
     if quick:
         seeds = min(seeds, 2)
     table = default_suites(quick)

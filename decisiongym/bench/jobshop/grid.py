@@ -21,7 +21,7 @@ from typing import Any
 
 from decisiongym.baselines.jobshop.dispatching import best_rule, solve_rule
 from decisiongym.bench.record import Record
-from decisiongym.envs.core.errors import ValidationError
+from decisiongym.envs.core.errors import InputError, ValidationError
 from decisiongym.envs.jobshop.bounds import Bounds, read_bounds
 from decisiongym.envs.jobshop.catalog import load_instance
 from decisiongym.envs.jobshop.ids import DEFAULT_SCHEME, METHODS, RULE_NAMES, SCHEME_NAMES
@@ -200,21 +200,21 @@ def grid(instances: Sequence[str], time_limit: float, workers: int, seed: int,
     :param instances: built-in names or instance files.
     :param cpsat_instances: names (or files) among ``instances``.
     :param bounds: best-known bounds by instance name, replacing the instances' own.
-    :raises ValueError: when two instances share a name, or a CP-SAT instance is not among
+    :raises InputError: when two instances share a name, or a CP-SAT instance is not among
         ``instances``.
     """
     loaded = {source: load_instance(source) for source in instances}
     seen: dict[str, str] = {}
     for source, instance in loaded.items():
         if instance.name in seen:
-            raise ValueError(f"{seen[instance.name]} and {source} are both named "
+            raise InputError(f"{seen[instance.name]} and {source} are both named "
                              f"{instance.name!r}: the records could not tell them apart")
         seen[instance.name] = source
     names = set(seen)
     cpsat_names = names if cpsat_instances is None else {
         token if token in names else load_instance(token).name for token in cpsat_instances}
     if cpsat_names - names:
-        raise ValueError("the CP-SAT instances must be among the benchmark's instances; "
+        raise InputError("the CP-SAT instances must be among the benchmark's instances; "
                          f"{', '.join(sorted(cpsat_names - names))} are not")
     cells = []
     for name, instance in loaded.items():
