@@ -24,9 +24,15 @@ import torch
 
 from decisiongym.agents.jobshop.network import DispatchNetwork, NetworkConfig
 from decisiongym.agents.jobshop.sb3_policy import DispatchActorCriticPolicy
-from decisiongym.agents.jobshop.training import TrainingLog, instance_generator, training_metadata
+from decisiongym.agents.jobshop.training import (
+    TrainingLog,
+    check_outputs,
+    instance_generator,
+    training_metadata,
+)
 from decisiongym.agents.jobshop.validation import ValidationSet
 from decisiongym.agents.threads import single_torch_thread
+from decisiongym.envs.core.files import atomic_path
 
 
 @dataclass
@@ -105,8 +111,10 @@ def train_ppo(
     :param config: hyper-parameters.
     :param on_progress: called with ``(timesteps so far, statistics)`` after every rollout.
     """
+    config = config or PPOConfig()
+    check_outputs(config.out, config.checkpoint_dir)
     with single_torch_thread():
-        return _train(config or PPOConfig(), on_progress)
+        return _train(config, on_progress)
 
 
 def _train(
@@ -205,7 +213,8 @@ def _checkpoint(model: Any, envs: Any, network: DispatchNetwork, config: PPOConf
         return
     folder = Path(config.checkpoint_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    model.save(folder / f"model_{timesteps:09d}.zip")
+    with atomic_path(folder / f"model_{timesteps:09d}.zip") as temporary:
+        model.save(temporary)
     envs.save(str(folder / f"vecnormalize_{timesteps:09d}.pkl"))
     network.save(folder / f"network_{timesteps:09d}.pt", {"timesteps": timesteps,
                                                             "score": score})

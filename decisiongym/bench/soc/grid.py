@@ -23,6 +23,12 @@ import numpy as np
 
 from decisiongym.bench.record import Record
 from decisiongym.bench.soc.speed import measure_speed
+from decisiongym.envs.core.files import (
+    check_output_folder,
+    staged_folder,
+    write_frame_atomic,
+    write_text_atomic,
+)
 from decisiongym.envs.soc.ids import STATIC_METHODS
 
 if TYPE_CHECKING:
@@ -260,31 +266,33 @@ def run_benchmark(
         seeds = min(seeds, 2)
     chosen_rates = tuple(rates or (QUICK_RATES if quick else DEFAULT_RATES))
     jobs = n_jobs or (QUICK_JOBS if quick else DEFAULT_JOBS)
+    out = check_output_folder(out_dir)
     missing = learned_unavailable()
     schedulers = HEURISTICS + (() if missing else (LEARNED,))
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     cells = stream_cells(schedulers, chosen_rates, SIGMAS, seeds, jobs)
     records = run_grid(cells, run_cell,
                        lambda c: f"{c.scheduler} {c.rate:g}/ms sigma {c.sigma:g}",
                        backend=backend, processes=processes, address=address, title=FAMILY)
-    write_records(records, out / "soc.csv")
     dags = dag_cells(3, 2.0) if quick else dag_cells()
     dag_records = run_grid(dags, run_dag_cell, lambda c: f"dag {c.index} {c.method}",
                            backend=backend, processes=processes, address=address,
                            title=f"{FAMILY} dags")
-    write_records(dag_records, out / "soc_dags.csv")
-    results, dag_results = read_frame(out / "soc.csv"), read_frame(out / "soc_dags.csv")
-    speed_records = measure_speed() if speed else []
-    if speed_records:
-        pd.DataFrame.from_records(speed_records).to_csv(out / "soc_speed.csv", index=False)
-    plot = plot_latency(results, out / "soc_latency.png")
-    markdown = render(results, dag_results, speed_records, command, plot.name,
-                      {"seeds": seeds, "n_jobs": jobs, "rates": chosen_rates,
-                       "learned_missing": missing})
-    path = out / "soc.md"
-    path.write_text(markdown)
-    return path
+    # the folder is made only now, with something to write, and the files land together
+    with staged_folder(out) as staging:
+        write_records(records, staging / "soc.csv")
+        write_records(dag_records, staging / "soc_dags.csv")
+        results = read_frame(staging / "soc.csv")
+        dag_results = read_frame(staging / "soc_dags.csv")
+        speed_records = measure_speed() if speed else []
+        if speed_records:
+            write_frame_atomic(pd.DataFrame.from_records(speed_records),
+                               staging / "soc_speed.csv", index=False)
+        plot = plot_latency(results, staging / "soc_latency.png")
+        markdown = render(results, dag_results, speed_records, command, plot.name,
+                          {"seeds": seeds, "n_jobs": jobs, "rates": chosen_rates,
+                           "learned_missing": missing})
+        write_text_atomic(markdown, staging / "soc.md")
+    return out / "soc.md"
 
 
 def remeasure_speed(out_dir: str | Path = "benchmarks/results",
@@ -314,19 +322,22 @@ def remeasure_speed(out_dir: str | Path = "benchmarks/results",
     original = first_line.split("`")[1] if first_line.count("`") >= 2 else "decisiongym bench soc"
     results, dag_results = read_frame(out / "soc.csv"), read_frame(out / "soc_dags.csv")
     speed_records = measure_speed()
-    pd.DataFrame.from_records(speed_records).to_csv(out / "soc_speed.csv", index=False)
-    plot = plot_latency(results, out / "soc_latency.png")
-    rates = tuple(sorted(float(r) for r in results["rate"].unique()))
-    setup = {"seeds": int(results["seed"].nunique()), "n_jobs": int(results["n_jobs"].iloc[0]),
-             "rates": rates, "learned_missing": None if LEARNED in set(results["method"])
-             else "no learned scheduler in the records"}
-    markdown = render(results, dag_results, speed_records, command, plot.name, setup)
-    note = (f"Streams and single DAGs: the records of `{original}` (soc.csv, soc_dags.csv); "
-            "the speed table below was measured again by this command.")
-    lines = markdown.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith("Streams:"))
-    lines[at:at] = [note, ""]
-    path = out / "soc.md"
-    path.write_text("\n".join(lines) + ("\n" if markdown.endswith("\n") else ""))
-    return path
+    with staged_folder(out) as staging:
+        write_frame_atomic(pd.DataFrame.from_records(speed_records), staging / "soc_speed.csv",
+                           index=False)
+        plot = plot_latency(results, staging / "soc_latency.png")
+        rates = tuple(sorted(float(r) for r in results["rate"].unique()))
+        setup = {"seeds": int(results["seed"].nunique()),
+                 "n_jobs": int(results["n_jobs"].iloc[0]), "rates": rates,
+                 "learned_missing": None if LEARNED in set(results["method"])
+                 else "no learned scheduler in the records"}
+        markdown = render(results, dag_results, speed_records, command, plot.name, setup)
+        note = (f"Streams and single DAGs: the records of `{original}` (soc.csv, "
+                "soc_dags.csv); the speed table below was measured again by this command.")
+        lines = markdown.splitlines()
+        at = next(i for i, line in enumerate(lines) if line.startswith("Streams:"))
+        lines[at:at] = [note, ""]
+        write_text_atomic("\n".join(lines) + ("\n" if markdown.endswith("\n") else ""),
+                          staging / "soc.md")
+    return out / "soc.md"
 

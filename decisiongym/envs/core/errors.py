@@ -54,3 +54,13 @@ class CheckpointError(DecisionGymError, ValueError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: {reason}")
+
+
+class OutputPathError(DecisionGymError, ValueError):
+    """A path given for the library to write to cannot take the output: a folder where a file
+    is expected, a file where a folder is expected, or a folder that does not exist."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path} {reason}")
