@@ -172,6 +172,15 @@ def run_cell(cell: BanditCell) -> Record:
                   wall_s=trace.wall_s, cpu_s=trace.cpu_s, extra=extra)
 
 
+def warm_cell(cell: BanditCell) -> None:
+    """Pay the first call's cost of the cell's agent on its env with a short run, once per
+    process."""
+    from decisiongym.bench.bandits.warmup import warm_agent
+
+    _one_torch_thread()
+    warm_agent(cell.env_id, cell.agent, dict(cell.env_kwargs), dict(cell.agent_kwargs))
+
+
 def _one_torch_thread() -> None:
     """Benchmark workers run side by side, one per core: torch's own threads would fight them."""
     try:
@@ -288,7 +297,8 @@ def run_benchmark(
     table = default_suites(quick)
     cells = [cell for name in chosen for suite in table[name] for cell in suite.cells(seeds)]
     records = run_grid(cells, run_cell, lambda c: f"{c.agent} {c.env_id.split('/')[-1]}",
-                       backend=backend, processes=processes, address=address, title=FAMILY)
+                       backend=backend, processes=processes, address=address, title=FAMILY,
+                       warm_up=warm_cell)
     # the folder is made only now, with something to write, and the files land together
     with staged_folder(out) as staging:
         write_records(records, staging / "bandits.csv")

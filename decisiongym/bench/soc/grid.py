@@ -154,6 +154,16 @@ def _accepted(check: Callable[[], Any]) -> bool:
     return True
 
 
+def warm_cell(cell: SocCell) -> None:
+    """Pay the first call's cost of the cell's scheduler on a tiny stream of the same kind,
+    once per process."""
+    from decisiongym.bench.warmup import warm_once
+
+    tiny = replace(cell, seed=0, n_jobs=4)
+    warm_once(("soc", "grid stream", cell.scheduler, cell.sigma > 0),
+              lambda: _simulate(tiny, *_stream(tiny)))
+
+
 def run_cell(cell: SocCell) -> Record:
     """The record of a streaming run: the mean latency as its objective, the other metrics in
     ``extra``; its trace validated against the stream's arrivals and noisy durations."""
@@ -211,6 +221,13 @@ def _dag(cell: DagCell) -> tuple[Platform, TaskGraph]:
     generator = RandomDAGGenerator(n_tasks=cell.n_tasks, type_names=platform.type_names,
                                    name=f"dag{cell.index}")
     return platform, generator.sample(cell.index)
+
+
+def warm_dag_cell(cell: DagCell) -> None:
+    """Pay the first call's cost of the cell's method on Topcuoglu's DAG, once per process."""
+    from decisiongym.bench.soc.warmup import warm_static
+
+    warm_static(cell.method)
 
 
 def run_dag_cell(cell: DagCell) -> Record:
@@ -272,11 +289,12 @@ def run_benchmark(
     cells = stream_cells(schedulers, chosen_rates, SIGMAS, seeds, jobs)
     records = run_grid(cells, run_cell,
                        lambda c: f"{c.scheduler} {c.rate:g}/ms sigma {c.sigma:g}",
-                       backend=backend, processes=processes, address=address, title=FAMILY)
+                       backend=backend, processes=processes, address=address, title=FAMILY,
+                       warm_up=warm_cell)
     dags = dag_cells(3, 2.0) if quick else dag_cells()
     dag_records = run_grid(dags, run_dag_cell, lambda c: f"dag {c.index} {c.method}",
                            backend=backend, processes=processes, address=address,
-                           title=f"{FAMILY} dags")
+                           title=f"{FAMILY} dags", warm_up=warm_dag_cell)
     # the folder is made only now, with something to write, and the files land together
     with staged_folder(out) as staging:
         write_records(records, staging / "soc.csv")
