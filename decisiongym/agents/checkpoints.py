@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from decisiongym.envs.core.errors import CheckpointError
+from decisiongym.envs.core.files import atomic_path
 
 
 def write_checkpoint(path: str | os.PathLike[str], kind: str, version: int,
@@ -27,16 +28,15 @@ def write_checkpoint(path: str | os.PathLike[str], kind: str, version: int,
     """Write ``content`` with its ``format`` and ``version`` fields; an interrupted write
     leaves any previous file at ``path`` as it was.
 
-    :param path: the file (its folder is created).
+    :param path: the file (its missing folders are created; removed again when the write
+        fails).
     :param kind: the ``format`` field, naming the kind of agent.
     :param version: the layout of ``content``.
     :param content: config, weights, metadata.
+    :raises OutputPathError: when ``path`` is a folder or a parent of it is a file.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    torch.save({"format": kind, "version": version, **content}, partial)
-    os.replace(partial, path)
+    with atomic_path(path, make_folders=True) as temporary:
+        torch.save({"format": kind, "version": version, **content}, temporary)
 
 
 def read_checkpoint(path: str | os.PathLike[str], kind: str, version: int,

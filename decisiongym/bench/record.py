@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from decisiongym.envs.core.errors import InputError
+from decisiongym.envs.core.files import write_frame_atomic
 
 COMMON_COLUMNS: tuple[str, ...] = (
     "family", "method", "instance", "seed", "budget", "objective", "objective_name", "sense",
@@ -149,8 +150,8 @@ def records_frame(records: Sequence[Record]) -> pd.DataFrame:
 
 
 def write_records(records: Sequence[Record], path: str | os.PathLike[str]) -> None:
-    """Write ``records`` to a results CSV (no index column)."""
-    records_frame(records).to_csv(path, index=False)
+    """Write ``records`` to a results CSV (no index column), whole or not at all."""
+    write_frame_atomic(records_frame(records), path, index=False)
 
 
 def read_frame(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -39,6 +39,7 @@ def run_grid(
     processes: int = 1,
     address: str | None = None,
     title: str = "benchmark",
+    warm_up: Callable[[Cell], object] | None = None,
 ) -> list[Record]:
     """Run every cell and return their records in the order of ``cells``.
 
@@ -56,16 +57,20 @@ def run_grid(
     :param address: Ray cluster address (``"auto"``, ``"ray://host:10001"``); a local Ray
         instance when omitted.
     :param title: the bar's title, the family's name.
+    :param warm_up: called with each cell in the process that runs it, just before: a
+        top-level function that pays the first call's cost of the cell's method on a tiny
+        instance, once per process (:mod:`decisiongym.bench.warmup`), so that no cell's times
+        carry numba's compilation, the first cell of each worker included.
     :raises TypeError: when ``run_cell`` returns something else than a :class:`Record`.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if backend == "ray":
-        finished = _on_ray(cells, run_cell, address)
+        finished = _on_ray(cells, run_cell, warm_up, address)
     elif processes <= 1:
-        finished = _in_this_process(cells, run_cell)
+        finished = _in_this_process(cells, run_cell, warm_up)
     else:
-        finished = _in_processes(cells, run_cell, processes)
+        finished = _in_processes(cells, run_cell, warm_up, processes)
     records: list[Record | None] = [None] * len(cells)
     with progress_bar() as bar:
         task = bar.add_task(title, total=len(cells), status="")
@@ -82,24 +87,33 @@ Finished = Iterator[tuple[int, Any]]
 """``(index of the cell, what it returned)`` in the order the cells finish."""
 
 
-def _in_this_process(cells: Sequence[Cell], run_cell: Callable[[Cell], Any]) -> Finished:
+def _warmed_run(run_cell: Callable[[Cell], Any], warm_up: Callable[[Cell], object] | None,
+                cell: Cell) -> Any:
+    if warm_up is not None:
+        warm_up(cell)
+    return run_cell(cell)
+
+
+def _in_this_process(cells: Sequence[Cell], run_cell: Callable[[Cell], Any],
+                     warm_up: Callable[[Cell], object] | None) -> Finished:
     for i, cell in enumerate(cells):
-        yield i, run_cell(cell)
+        yield i, _warmed_run(run_cell, warm_up, cell)
 
 
 def _in_processes(cells: Sequence[Cell], run_cell: Callable[[Cell], Any],
-                  processes: int) -> Finished:
+                  warm_up: Callable[[Cell], object] | None, processes: int) -> Finished:
     # "spawn": a forked child inherits torch's and numba's thread pools mid-state and can hang
     # in them; a fresh interpreter cannot.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        futures = {pool.submit(run_cell, cell): i for i, cell in enumerate(cells)}
+        futures = {pool.submit(_warmed_run, run_cell, warm_up, cell): i
+                   for i, cell in enumerate(cells)}
         for future in as_completed(futures):
             yield futures[future], future.result()
 
 
 def _on_ray(cells: Sequence[Cell], run_cell: Callable[[Cell], Any],
-            address: str | None) -> Finished:
+            warm_up: Callable[[Cell], object] | None, address: str | None) -> Finished:
     try:
         import ray
     except ModuleNotFoundError as exc:
@@ -107,8 +121,8 @@ def _on_ray(cells: Sequence[Cell], run_cell: Callable[[Cell], Any],
             'the ray backend needs Ray: pip install "decisiongym[ray]"'
         ) from exc
     ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
-    remote = ray.remote(run_cell)
-    pending = {remote.remote(cell): i for i, cell in enumerate(cells)}
+    remote = ray.remote(_warmed_run)
+    pending = {remote.remote(run_cell, warm_up, cell): i for i, cell in enumerate(cells)}
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)
         i = pending.pop(done[0])

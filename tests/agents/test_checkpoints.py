@@ -85,6 +85,7 @@ def test_a_failed_write_keeps_the_previous_file(tmp_path: Path,
         write_checkpoint(path, "kind", 1, {"weights": torch.zeros(3)})
     monkeypatch.undo()
     assert torch.equal(read_checkpoint(path, "kind", 1, "test")["weights"], torch.ones(3))
+    assert [p.name for p in tmp_path.iterdir()] == ["agent.pt"]  # no temporary left
 
 
 def test_simulate_soc_with_a_bad_checkpoint_exits_2(tmp_path: Path,

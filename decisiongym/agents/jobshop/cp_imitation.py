@@ -43,6 +43,7 @@ from decisiongym.agents.jobshop.inference import rollout
 from decisiongym.agents.jobshop.network import DispatchNetwork, NetworkConfig, to_tensors
 from decisiongym.agents.jobshop.training import (
     TrainingLog,
+    check_outputs,
     instance_generator,
     summary_writer,
     training_metadata,
@@ -134,9 +135,11 @@ def train_cp_imitation(
     :param on_iteration: called after each iteration with its index and statistics (the
         command line's progress bar).
     """
+    config = config or CPImitationConfig()
+    check_outputs(config.out, config.checkpoint_dir)
     # one thread also leaves a core to CP-SAT's search and the simulator
     with single_torch_thread():
-        return _train(config or CPImitationConfig(), on_iteration)
+        return _train(config, on_iteration)
 
 
 def _train(

@@ -27,7 +27,12 @@ import torch
 from decisiongym.agents.jobshop.network import DispatchNetwork, NetworkConfig
 from decisiongym.agents.jobshop.ppo_checkpoint import read_resumable, write_resumable
 from decisiongym.agents.jobshop.sb3_policy import DispatchActorCriticPolicy
-from decisiongym.agents.jobshop.training import TrainingLog, instance_generator, training_metadata
+from decisiongym.agents.jobshop.training import (
+    TrainingLog,
+    check_outputs,
+    instance_generator,
+    training_metadata,
+)
 from decisiongym.agents.jobshop.validation import ValidationSet
 from decisiongym.agents.threads import single_torch_thread
 
@@ -110,8 +115,10 @@ def train_ppo(
     :param config: hyper-parameters.
     :param on_progress: called with ``(timesteps so far, statistics)`` after every rollout.
     """
+    config = config or PPOConfig()
+    check_outputs(config.out, config.checkpoint_dir)
     with single_torch_thread():
-        return _train(config or PPOConfig(), on_progress)
+        return _train(config, on_progress)
 
 
 def _train(

@@ -39,6 +39,7 @@ import torch
 from decisiongym.agents.jobshop.network import NetworkConfig
 from decisiongym.agents.jobshop.sb3_policy import DispatchActorCriticPolicy
 from decisiongym.envs.core.errors import CheckpointError
+from decisiongym.envs.core.files import atomic_path
 
 STATISTICS_FORMAT = "decisiongym-jobshop-ppo-reward-statistics"
 STATISTICS_VERSION = 1
@@ -313,13 +314,8 @@ def _is_pickled(entry: Any) -> bool:
 
 
 def _write_whole(path: Path, content: bytes) -> None:
-    partial = path.with_name(path.name + ".partial")
-    try:
-        partial.write_bytes(content)
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(content)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from decisiongym.envs.core.files import check_output_file, check_output_folder
 from decisiongym.envs.jobshop.generator import RandomInstanceGenerator
 
 
@@ -20,6 +21,19 @@ class TrainingLog:
     improvements: int = 0
     cp_seconds: float = 0.0
     wall_s: float = 0.0
+
+
+def check_outputs(out: str | None, checkpoint_dir: str | None) -> None:
+    """Refuse an output path that could not be written before training starts, rather than
+    at its end (nothing is created here).
+
+    :raises OutputPathError: when ``out`` is a folder, ``checkpoint_dir`` a file, or a parent
+        of either a file.
+    """
+    if out is not None:
+        check_output_file(out)
+    if checkpoint_dir is not None:
+        check_output_folder(checkpoint_dir)
 
 
 def summary_writer(log_dir: str | None) -> Any:

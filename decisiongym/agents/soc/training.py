@@ -53,6 +53,7 @@ from torch.nn import functional as F
 from decisiongym.agents.soc.config import OBS_KEYS, PolicyConfig
 from decisiongym.agents.soc.policy import Batch, Observation, SoCPolicy, mlp
 from decisiongym.agents.threads import single_torch_thread
+from decisiongym.envs.core.files import check_output_file, check_output_folder
 from decisiongym.envs.soc.env import SoCSchedulingEnv
 
 
@@ -353,10 +354,16 @@ def train(config: TrainConfig | None = None, progress: bool = True) -> SoCPolicy
     :param config: hyper-parameters; the default reproduces the shipped weights.
     :param progress: show a rich progress bar.
     :returns: the best policy on the validation episodes.
+    :raises OutputPathError: before any training, when ``config.out`` is a folder,
+        ``config.checkpoint_dir`` a file, or a parent of either a file.
     """
     from rich.progress import Progress
 
     config = config or TrainConfig()
+    if config.out is not None:
+        check_output_file(config.out)
+    if config.checkpoint_dir is not None:
+        check_output_folder(config.checkpoint_dir)
     with single_torch_thread(), Progress(disable=not progress, transient=False) as bar:
         return _train(config, bar)
 

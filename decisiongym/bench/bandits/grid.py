@@ -22,6 +22,12 @@ import numpy as np
 from decisiongym.bench.bandits.metrics import BanditTrace
 from decisiongym.bench.record import Record
 from decisiongym.envs.core.errors import InputError
+from decisiongym.envs.core.files import (
+    check_output_folder,
+    staged_folder,
+    write_frame_atomic,
+    write_text_atomic,
+)
 
 FAMILY = "bandits"
 
@@ -167,6 +173,15 @@ def run_cell(cell: BanditCell) -> Record:
                   wall_s=trace.wall_s, cpu_s=trace.cpu_s, extra=extra)
 
 
+def warm_cell(cell: BanditCell) -> None:
+    """Pay the first call's cost of the cell's agent on its env with a short run, once per
+    process."""
+    from decisiongym.bench.bandits.warmup import warm_agent
+
+    _one_torch_thread()
+    warm_agent(cell.env_id, cell.agent, dict(cell.env_kwargs), dict(cell.agent_kwargs))
+
+
 def _one_torch_thread() -> None:
     """Benchmark workers run side by side, one per core: torch's own threads would fight them."""
     try:
@@ -278,28 +293,30 @@ def run_benchmark(
     if unknown:
         raise InputError(f"unknown suites {unknown}; choose from {', '.join(SUITE_NAMES)}",
                          field="--suites")
+    out = check_output_folder(out_dir)
     if quick:
         seeds = min(seeds, 2)
     table = default_suites(quick)
     cells = [cell for name in chosen for suite in table[name] for cell in suite.cells(seeds)]
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     records = run_grid(cells, run_cell, lambda c: f"{c.agent} {c.env_id.split('/')[-1]}",
-                       backend=backend, processes=processes, address=address, title=FAMILY)
-    write_records(records, out / "bandits.csv")
-    results = read_frame(out / "bandits.csv")
-    references = sor_references(seeds) if "sor" in chosen else []
-    speed_records = measure_speed() if speed else []
-    if speed_records:
-        pd.DataFrame.from_records(speed_records).to_csv(out / "bandits_speed.csv", index=False)
-    plots = [plot_suite(results, name, out) for name in chosen]
-    markdown = render(results, references, speed_records, command,
-                      [p.name for p in plots if p is not None])
-    markdown += "\n" + "\n".join(offpolicy_section(seeds, obd, quick,
-                                                   out / "bandits_offpolicy.csv"))
-    path = out / "bandits.md"
-    path.write_text(markdown)
-    return path
+                       backend=backend, processes=processes, address=address, title=FAMILY,
+                       warm_up=warm_cell)
+    # the folder is made only now, with something to write, and the files land together
+    with staged_folder(out) as staging:
+        write_records(records, staging / "bandits.csv")
+        results = read_frame(staging / "bandits.csv")
+        references = sor_references(seeds) if "sor" in chosen else []
+        speed_records = measure_speed() if speed else []
+        if speed_records:
+            write_frame_atomic(pd.DataFrame.from_records(speed_records),
+                               staging / "bandits_speed.csv", index=False)
+        plots = [plot_suite(results, name, staging) for name in chosen]
+        markdown = render(results, references, speed_records, command,
+                          [p.name for p in plots if p is not None])
+        markdown += "\n" + "\n".join(offpolicy_section(seeds, obd, quick,
+                                                       staging / "bandits_offpolicy.csv"))
+        write_text_atomic(markdown, staging / "bandits.md")
+    return out / "bandits.md"
 
 
 def sor_references(seeds: int) -> list[dict[str, Any]]:

@@ -41,6 +41,7 @@ from decisiongym.bench.bandits.offpolicy import (
 )
 from decisiongym.bench.markdown import markdown_table
 from decisiongym.envs.core.errors import InstanceFormatError
+from decisiongym.envs.core.files import write_frame_atomic
 from decisiongym.envs.offline.logged_bandit import LoggedBanditData
 from decisiongym.envs.offline.obd_csv import read_obd
 from decisiongym.envs.offline.synthetic_bandit_log import SyntheticLogger
@@ -266,5 +267,5 @@ def offpolicy_section(
         except (FileNotFoundError, InstanceFormatError) as exc:
             note = f"Skipped: {exc}"
     if csv_path is not None:
-        pd.DataFrame.from_records(records).to_csv(csv_path, index=False)
+        write_frame_atomic(pd.DataFrame.from_records(records), csv_path, index=False)
     return render_offpolicy(records, note)

@@ -21,6 +21,7 @@ from decisiongym.bench.bandits.metrics import win_rates
 from decisiongym.bench.machine import header_lines
 from decisiongym.bench.markdown import markdown_table
 from decisiongym.bench.stats import mean_interval
+from decisiongym.envs.core.files import write_figure_atomic
 
 # the records' objective and budget, under the names the tables give them
 REGRET = "objective"
@@ -63,8 +64,10 @@ def plot_suite(results: pd.DataFrame, suite: str, out: Path) -> Path | None:
     axes.flat[0].legend(fontsize=6)
     fig.tight_layout()
     path = out / f"bandits_{suite}.png"
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    try:
+        write_figure_atomic(fig, path, dpi=90)
+    finally:
+        plt.close(fig)
     return path
 
 

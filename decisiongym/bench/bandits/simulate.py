@@ -11,6 +11,7 @@ from typing import Any
 
 from decisiongym.bench.bandits.grid import run_bandit
 from decisiongym.bench.bandits.metrics import summarize
+from decisiongym.bench.bandits.warmup import warm_agent
 from decisiongym.envs.core.errors import InputError
 
 
@@ -41,6 +42,7 @@ def simulate_agent(
     env_kwargs = dict(env_kwargs or {})
     agent_kwargs = dict(agent_kwargs or {})
     check_arguments(env_id, agent, env_kwargs, agent_kwargs)
+    compile_s = warm_agent(env_id, agent, env_kwargs, agent_kwargs)
     traces = []
     for seed in range(seeds):
         traces.append(run_bandit(env_id, agent, seed, horizon, env_kwargs, agent_kwargs))
@@ -48,7 +50,8 @@ def simulate_agent(
             on_seed(seed)
     return {"env": env_id, "agent": agent, "seeds": seeds, "agent_params": agent_kwargs,
             "env_params": env_kwargs, **summarize(traces),
-            "regret_per_seed": [float(t.cumulative_regret[-1]) for t in traces]}
+            "regret_per_seed": [float(t.cumulative_regret[-1]) for t in traces],
+            "compile_s": round(compile_s, 6)}
 
 
 def check_arguments(env_id: str, agent: str, env_kwargs: Mapping[str, Any],

@@ -23,6 +23,12 @@ import numpy as np
 
 from decisiongym.bench.record import Record
 from decisiongym.bench.soc.speed import measure_speed
+from decisiongym.envs.core.files import (
+    check_output_folder,
+    staged_folder,
+    write_frame_atomic,
+    write_text_atomic,
+)
 from decisiongym.envs.soc.ids import AGENT_NAMES, ONLINE_SCHEDULERS, STATIC_METHODS
 
 if TYPE_CHECKING:
@@ -148,6 +154,16 @@ def _accepted(check: Callable[[], Any]) -> bool:
     return True
 
 
+def warm_cell(cell: SocCell) -> None:
+    """Pay the first call's cost of the cell's scheduler on a tiny stream of the same kind,
+    once per process."""
+    from decisiongym.bench.warmup import warm_once
+
+    tiny = replace(cell, seed=0, n_jobs=4)
+    warm_once(("soc", "grid stream", cell.scheduler, cell.sigma > 0),
+              lambda: _simulate(tiny, *_stream(tiny)))
+
+
 def run_cell(cell: SocCell) -> Record:
     """The record of a streaming run: the mean latency as its objective, the other metrics in
     ``extra``; its trace validated against the stream's arrivals and noisy durations."""
@@ -207,6 +223,13 @@ def _dag(cell: DagCell) -> tuple[Platform, TaskGraph]:
     return platform, generator.sample(cell.index)
 
 
+def warm_dag_cell(cell: DagCell) -> None:
+    """Pay the first call's cost of the cell's method on Topcuoglu's DAG, once per process."""
+    from decisiongym.bench.soc.warmup import warm_static
+
+    warm_static(cell.method)
+
+
 def run_dag_cell(cell: DagCell) -> Record:
     """The record of one method on one DAG (:func:`decisiongym.bench.soc.solve.solve_dag`,
     which validates the schedule against the graph): CP-SAT gets one worker and seed 0, so it
@@ -260,31 +283,34 @@ def run_benchmark(
         seeds = min(seeds, 2)
     chosen_rates = tuple(rates or (QUICK_RATES if quick else DEFAULT_RATES))
     jobs = n_jobs or (QUICK_JOBS if quick else DEFAULT_JOBS)
+    out = check_output_folder(out_dir)
     missing = learned_unavailable()
     schedulers = HEURISTICS + (() if missing else (LEARNED,))
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     cells = stream_cells(schedulers, chosen_rates, SIGMAS, seeds, jobs)
     records = run_grid(cells, run_cell,
                        lambda c: f"{c.scheduler} {c.rate:g}/ms sigma {c.sigma:g}",
-                       backend=backend, processes=processes, address=address, title=FAMILY)
-    write_records(records, out / "soc.csv")
+                       backend=backend, processes=processes, address=address, title=FAMILY,
+                       warm_up=warm_cell)
     dags = dag_cells(3, 2.0) if quick else dag_cells()
     dag_records = run_grid(dags, run_dag_cell, lambda c: f"dag {c.index} {c.method}",
                            backend=backend, processes=processes, address=address,
-                           title=f"{FAMILY} dags")
-    write_records(dag_records, out / "soc_dags.csv")
-    results, dag_results = read_frame(out / "soc.csv"), read_frame(out / "soc_dags.csv")
-    speed_records = measure_speed() if speed else []
-    if speed_records:
-        pd.DataFrame.from_records(speed_records).to_csv(out / "soc_speed.csv", index=False)
-    plot = plot_latency(results, out / "soc_latency.png")
-    markdown = render(results, dag_results, speed_records, command, plot.name,
-                      {"seeds": seeds, "n_jobs": jobs, "rates": chosen_rates,
-                       "learned_missing": missing})
-    path = out / "soc.md"
-    path.write_text(markdown)
-    return path
+                           title=f"{FAMILY} dags", warm_up=warm_dag_cell)
+    # the folder is made only now, with something to write, and the files land together
+    with staged_folder(out) as staging:
+        write_records(records, staging / "soc.csv")
+        write_records(dag_records, staging / "soc_dags.csv")
+        results = read_frame(staging / "soc.csv")
+        dag_results = read_frame(staging / "soc_dags.csv")
+        speed_records = measure_speed() if speed else []
+        if speed_records:
+            write_frame_atomic(pd.DataFrame.from_records(speed_records),
+                               staging / "soc_speed.csv", index=False)
+        plot = plot_latency(results, staging / "soc_latency.png")
+        markdown = render(results, dag_results, speed_records, command, plot.name,
+                          {"seeds": seeds, "n_jobs": jobs, "rates": chosen_rates,
+                           "learned_missing": missing})
+        write_text_atomic(markdown, staging / "soc.md")
+    return out / "soc.md"
 
 
 def remeasure_speed(out_dir: str | Path = "benchmarks/results",
@@ -314,19 +340,22 @@ def remeasure_speed(out_dir: str | Path = "benchmarks/results",
     original = first_line.split("`")[1] if first_line.count("`") >= 2 else "decisiongym bench soc"
     results, dag_results = read_frame(out / "soc.csv"), read_frame(out / "soc_dags.csv")
     speed_records = measure_speed()
-    pd.DataFrame.from_records(speed_records).to_csv(out / "soc_speed.csv", index=False)
-    plot = plot_latency(results, out / "soc_latency.png")
-    rates = tuple(sorted(float(r) for r in results["rate"].unique()))
-    setup = {"seeds": int(results["seed"].nunique()), "n_jobs": int(results["n_jobs"].iloc[0]),
-             "rates": rates, "learned_missing": None if LEARNED in set(results["method"])
-             else "no learned scheduler in the records"}
-    markdown = render(results, dag_results, speed_records, command, plot.name, setup)
-    note = (f"Streams and single DAGs: the records of `{original}` (soc.csv, soc_dags.csv); "
-            "the speed table below was measured again by this command.")
-    lines = markdown.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith("Streams:"))
-    lines[at:at] = [note, ""]
-    path = out / "soc.md"
-    path.write_text("\n".join(lines) + ("\n" if markdown.endswith("\n") else ""))
-    return path
+    with staged_folder(out) as staging:
+        write_frame_atomic(pd.DataFrame.from_records(speed_records), staging / "soc_speed.csv",
+                           index=False)
+        plot = plot_latency(results, staging / "soc_latency.png")
+        rates = tuple(sorted(float(r) for r in results["rate"].unique()))
+        setup = {"seeds": int(results["seed"].nunique()),
+                 "n_jobs": int(results["n_jobs"].iloc[0]), "rates": rates,
+                 "learned_missing": None if LEARNED in set(results["method"])
+                 else "no learned scheduler in the records"}
+        markdown = render(results, dag_results, speed_records, command, plot.name, setup)
+        note = (f"Streams and single DAGs: the records of `{original}` (soc.csv, "
+                "soc_dags.csv); the speed table below was measured again by this command.")
+        lines = markdown.splitlines()
+        at = next(i for i, line in enumerate(lines) if line.startswith("Streams:"))
+        lines[at:at] = [note, ""]
+        write_text_atomic("\n".join(lines) + ("\n" if markdown.endswith("\n") else ""),
+                          staging / "soc.md")
+    return out / "soc.md"
 

@@ -35,6 +35,7 @@ from decisiongym.bench.soc.grid import (
     WARMUP_SHARE,
 )
 from decisiongym.bench.stats import mean_interval
+from decisiongym.envs.core.files import write_figure_atomic
 
 THROUGHPUT_SHARE = 0.95
 LATENCY_FACTOR = 3.0
@@ -133,8 +134,10 @@ def plot_latency(results: pd.DataFrame, path: Path) -> Path:
     axes.flat[0].set_ylabel("mean job latency (µs)", fontsize=8)
     axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    try:
+        write_figure_atomic(fig, path, dpi=90)
+    finally:
+        plt.close(fig)
     return path
 
 

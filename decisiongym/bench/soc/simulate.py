@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from decisiongym.bench.soc.warmup import warm_stream
 from decisiongym.envs.core.errors import InputError
 from decisiongym.envs.soc.builtin import load_platform
 from decisiongym.envs.soc.env import MixSpec, resolve_mix
@@ -43,6 +44,8 @@ class StreamRecord:
     :param metrics: the simulation's scalar metrics (``SimulationResult.metrics()``).
     :param wall_s: wall time of the simulation (the learned policy's loading included).
     :param cpu_s: its CPU time.
+    :param compile_s: what the scheduler's first run, on a tiny stream before the timed one,
+        cost (numba compiling, the policy's first call).
     """
 
     platform: str
@@ -57,6 +60,7 @@ class StreamRecord:
     metrics: dict[str, float]
     wall_s: float
     cpu_s: float
+    compile_s: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
         """The record as ``decisiongym simulate soc --json`` prints it."""
@@ -65,6 +69,7 @@ class StreamRecord:
                 "warmup_jobs": self.warmup_jobs, "noise": self.noise,
                 "noise_model": self.noise_model, "seed": self.seed, **self.metrics,
                 "wall_s": round(self.wall_s, 6), "cpu_s": round(self.cpu_s, 6),
+                "compile_s": round(self.compile_s, 6),
                 "jobs_per_cpu_s": self.jobs / self.cpu_s if self.cpu_s > 0 else None}
 
 
@@ -149,6 +154,8 @@ def simulate_stream(
     workload = poisson_workload(applications, probabilities, rate_jobs_per_ms, n_jobs,
                                 np.random.default_rng(seed), noise=drawn_noise, sigma=noise)
     warmup = warmup_jobs if warmup_jobs is not None else n_jobs // 10
+    compile_s = warm_stream(scheduler, on, applications, probabilities, rate_jobs_per_ms,
+                            drawn_noise, noise, checkpoint)
     t0, c0 = time.perf_counter(), time.process_time()
     if scheduler in AGENT_NAMES:
         from decisiongym.agents.soc.policy import simulate_learned
@@ -160,4 +167,4 @@ def simulate_stream(
         result = simulate(on, workload, scheduler, seed=seed, warmup_jobs=warmup)
     wall_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
     return StreamRecord(on.name, mix, scheduler, rate_jobs_per_ms, n_jobs, warmup, noise,
-                        drawn_noise, seed, result.metrics(), wall_s, cpu_s)
+                        drawn_noise, seed, result.metrics(), wall_s, cpu_s, compile_s)

@@ -82,3 +82,14 @@ class PathError(DecisionGymError, OSError):
 
 class MissingFileError(PathError, FileNotFoundError):
     """A file the library was asked to read does not exist."""
+
+
+class OutputPathError(PathError):
+    """A path given for the library to write to cannot take the output: a folder where a file
+    is expected, a file where a folder is expected, or a folder that does not exist. Raised
+    before any work starts, so a run never ends with nowhere to put its result."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        OSError.__init__(self, f"{path} {reason}")

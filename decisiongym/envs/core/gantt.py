@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from decisiongym.envs.core.files import write_figure_atomic
+
 
 @dataclass(frozen=True)
 class Bar:
@@ -69,11 +71,14 @@ def figure_to_rgb(fig) -> np.ndarray:
 
 
 def save_figure(fig, path: str | Path) -> Path:
-    """Write the figure as an image (format from the suffix) and close it."""
+    """Write the figure as an image (format from the suffix, PNG without one; missing folders
+    are created), whole or not at all, and close it; return the file written.
+
+    :raises OutputPathError: when ``path`` is a folder or a parent of it is a file.
+    """
     import matplotlib.pyplot as plt
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    try:
+        return write_figure_atomic(fig, path, make_folders=True)
+    finally:
+        plt.close(fig)

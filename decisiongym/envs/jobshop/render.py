@@ -41,5 +41,9 @@ def gantt_rgb(schedule: Schedule, title: str | None = None) -> np.ndarray:
 
 
 def save_gantt(schedule: Schedule, path: str | Path, title: str | None = None) -> Path:
-    """Write the schedule's Gantt chart to an image file (PNG, SVG, PDF by suffix)."""
+    """Write the schedule's Gantt chart to an image file (PNG, SVG, PDF by suffix; PNG and
+    ``.png`` added without one), whole or not at all; return the file written.
+
+    :raises OutputPathError: when ``path`` is a folder or a parent of it is a file.
+    """
     return save_figure(_figure(schedule, title), path)
