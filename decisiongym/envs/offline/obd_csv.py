@@ -88,6 +88,12 @@ class _Table:
             raise InstanceFormatError(
                 f"the same number of fields on every line ({exc})", file=self.file, line=line
             ) from None
+        if not isinstance(frame.index, pd.RangeIndex):
+            # pandas reads the leading fields of rows longer than the header as an index, which
+            # would shift every named column
+            raise InstanceFormatError(
+                f"as many header names as fields on each data line, found "
+                f"{frame.index.nlevels} field(s) more on the data lines", file=self.file, line=2)
         self.header = [str(c) for c in frame.columns]
         self.index_column: str | None
         if self.header and (self.header[0] == "" or self.header[0].startswith("Unnamed: ")):
