@@ -138,7 +138,7 @@ def _load_csv(path: Path, label: str | int) -> ClassificationData:
         raise InstanceFormatError("the file is empty; expected a header row, then data rows",
                                   file) from None
     except pd.errors.ParserError as exc:
-        raise InstanceFormatError(f"not a well-formed CSV ({exc})", file) from None
+        raise InstanceFormatError(f"not a well-formed CSV ({_first_line(exc)})", file) from None
     except UnicodeDecodeError as exc:
         raise InstanceFormatError(f"not a UTF-8 text file ({exc.reason} at byte {exc.start})",
                                   file) from None
