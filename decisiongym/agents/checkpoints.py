@@ -86,7 +86,7 @@ def module_from_checkpoint(content: dict[str, Any], build: Callable[[ConfigT], M
     :param path: the file, for the messages.
     :param what: the kind of agent in words, for the messages.
     :raises CheckpointError: when the config is not one of ``config_class``, or the weights do
-        not fit the module it describes or hold NaN or infinity.
+        not fit the module it describes, are complex or hold NaN or infinity.
     """
     config = _checkpoint_config(content.get("config"), config_class, path, what)
     state = content.get("state_dict")
@@ -107,6 +107,9 @@ def module_from_checkpoint(content: dict[str, Any], build: Callable[[ConfigT], M
                                     f"({name}: expected shape {expected.get(name)}, found "
                                     f"{found.get(name)})")
     for name, tensor in state.items():
+        if tensor.is_complex():  # loading would drop the imaginary parts
+            raise CheckpointError(path, f"weight {name} holds complex numbers ({tensor.dtype}); "
+                                        f"a {what} has real weights")
         if not torch.isfinite(tensor).all():
             raise CheckpointError(path, f"weight {name} holds NaN or infinity: the {what} "
                                         "would act on numbers that mean nothing")

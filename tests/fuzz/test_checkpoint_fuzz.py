@@ -169,7 +169,7 @@ def hand_made(content: dict[str, Any], size_field: str, count_field: str) -> lis
         Case("a weight of complex numbers", to_bytes(changed(
             content, "state_dict", weight, value=torch.ones_like(tensor,
                                                                  dtype=torch.complex64))),
-             None),
+             "complex numbers"),
         Case("a weight in float64", to_bytes(changed(
             content, "state_dict", weight, value=tensor.double())), None),
         Case("a weight in float16", to_bytes(changed(

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fuzz_harness import FUZZ_SETTINGS, MUST_LOAD, Case, byte_mutations, common_text_cases, run_case
-from hypothesis import given
+from hypothesis import given, settings
 
 from decisiongym.envs.offline.logged_bandit import LoggedBanditData
 from decisiongym.envs.offline.obd_csv import read_obd
@@ -135,7 +135,7 @@ def test_mutated_logs(data: bytes) -> None:
     run_case("logged-bandit OBD CSV", read_obd, data, "all.csv", check=check)
 
 
-@FUZZ_SETTINGS
+@settings(FUZZ_SETTINGS, max_examples=45)
 @given(data=byte_mutations(ITEM_CONTEXT.encode()))
 def test_mutated_item_contexts(data: bytes) -> None:
     run_case("logged-bandit item context CSV", load_with_items, data, "item_context.csv",
@@ -145,4 +145,4 @@ def test_mutated_item_contexts(data: bytes) -> None:
 
 def test_enough_malformed_log_inputs() -> None:
     assert len(CASES) + FUZZ_SETTINGS.max_examples >= 50
-    assert len(ITEM_CASES) + FUZZ_SETTINGS.max_examples >= 40
+    assert len(ITEM_CASES) + 45 >= 50

@@ -238,7 +238,7 @@ def test_mutated_archive_bytes(written: dict[str, bytes], draw: st.DataObject) -
              beside={STATISTICS_NAME: written[STATISTICS_NAME]})
 
 
-@FEW
+@FUZZ_SETTINGS
 @given(draw=st.data())
 def test_mutated_statistics(written: dict[str, bytes], draw: st.DataObject) -> None:
     data = draw.draw(byte_mutations(written[STATISTICS_NAME]))
@@ -248,4 +248,4 @@ def test_mutated_statistics(written: dict[str, bytes], draw: st.DataObject) -> N
 
 def test_enough_malformed_ppo_inputs(written: dict[str, bytes]) -> None:
     assert len(archive_cases(written[ARCHIVE_NAME])) + FEW.max_examples >= 50
-    assert len(STATISTICS_CASES) + FEW.max_examples >= 35
+    assert len(STATISTICS_CASES) + FUZZ_SETTINGS.max_examples >= 50
