@@ -209,3 +209,11 @@ def test_every_required_positional_has_a_builtin_name() -> None:
 
 def test_runnable_commands_exist() -> None:
     assert set(RUNNABLE) <= set(LEAVES)
+
+
+def test_a_parameter_value_the_agent_refuses(capsys: pytest.CaptureFixture[str]) -> None:
+    """Once a ValueError traceback from the agent's constructor."""
+    argv = [*minimum_argv(("simulate", "bandits"), "--param"), "--param", "alpha=-1"]
+    assert run(argv, parse_only=False) == 2
+    err = capsys.readouterr().err
+    assert err.strip().startswith("decisiongym: error: --param: agent ucb1 refuses them: alpha")
