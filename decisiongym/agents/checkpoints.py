@@ -85,8 +85,8 @@ def module_from_checkpoint(content: dict[str, Any], build: Callable[[ConfigT], M
         of the field's default.
     :param path: the file, for the messages.
     :param what: the kind of agent in words, for the messages.
-    :raises CheckpointError: when the config is not one of ``config_class`` or the weights do
-        not fit the module it describes.
+    :raises CheckpointError: when the config is not one of ``config_class``, or the weights do
+        not fit the module it describes, are complex or hold NaN or infinity.
     """
     config = _checkpoint_config(content.get("config"), config_class, path, what)
     state = content.get("state_dict")
@@ -106,6 +106,13 @@ def module_from_checkpoint(content: dict[str, Any], build: Callable[[ConfigT], M
         raise CheckpointError(path, f"its weights do not fit the {what} its config describes "
                                     f"({name}: expected shape {expected.get(name)}, found "
                                     f"{found.get(name)})")
+    for name, tensor in state.items():
+        if tensor.is_complex():  # loading would drop the imaginary parts
+            raise CheckpointError(path, f"weight {name} holds complex numbers ({tensor.dtype}); "
+                                        f"a {what} has real weights")
+        if not torch.isfinite(tensor).all():
+            raise CheckpointError(path, f"weight {name} holds NaN or infinity: the {what} "
+                                        "would act on numbers that mean nothing")
     module = build(config)
     module.load_state_dict(state)
     return module
@@ -124,7 +131,11 @@ def _checkpoint_config(config: Any, config_class: type[ConfigT], path: str | os.
         if default is not dataclasses.MISSING and not _same_kind(value, default):
             raise CheckpointError(path, f"config.{key} = {value!r} is not of type "
                                         f"{type(default).__name__}")
-    return config_class(**config)
+    try:
+        return config_class(**config)
+    except (TypeError, ValueError) as exc:  # a setting out of the config's own range
+        raise CheckpointError(path, f"its config describes no {what}: "
+                                    f"{_first_line(exc)}") from None
 
 
 def _same_kind(value: Any, default: Any) -> bool:

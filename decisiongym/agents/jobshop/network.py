@@ -39,6 +39,7 @@ from decisiongym.agents.checkpoints import (
 )
 from decisiongym.envs.core.errors import CheckpointError
 from decisiongym.envs.jobshop import sim
+from decisiongym.envs.jobshop.ids import SCHEME_NAMES
 
 Observation = dict[str, torch.Tensor]
 
@@ -65,6 +66,11 @@ class NetworkConfig:
     op_dim: int = 16
     hidden_dim: int = 64
     scheme: str = "non-delay"
+
+    def __post_init__(self) -> None:
+        if self.scheme not in SCHEME_NAMES:
+            raise ValueError(f"unknown scheme {self.scheme!r}; choose one of "
+                             f"{', '.join(SCHEME_NAMES)}")
 
 
 def mlp(n_in: int, hidden: int, n_out: int) -> nn.Sequential:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import pickle
 import zipfile
@@ -101,8 +102,9 @@ def read_resumable(path: str | os.PathLike[str], envs: Any, network_config: Netw
     :param clip_range: PPO's clip.
     :param load_kwargs: passed to ``MaskablePPO.load`` (seed, tensorboard_log...).
     :raises FileNotFoundError: when there is no such file.
-    :raises CheckpointError: when the archive is not a resumable dispatching-network model, or
-        holds anything that only unpickling could read.
+    :raises CheckpointError: when the archive is not a resumable dispatching-network model,
+        holds anything that only unpickling could read, or a plain setting no run could have
+        (a rollout size of 10**12, a NaN learning rate).
     """
     from sb3_contrib import MaskablePPO
 
@@ -111,6 +113,7 @@ def read_resumable(path: str | os.PathLike[str], envs: Any, network_config: Netw
         raise FileNotFoundError(f"no PPO checkpoint at {path}")
     raw = path.read_bytes()
     data = _read_archive(raw, path)
+    _check_settings(data, path)
     objects = _custom_objects(data, envs, network_config, clip_range, path)
     statistics = statistics_path(path)
     pickled_statistics = statistics.with_suffix(".pkl")
@@ -126,8 +129,8 @@ def read_resumable(path: str | os.PathLike[str], envs: Any, network_config: Netw
                                 **load_kwargs)
     except CheckpointError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError, RuntimeError,
-            AssertionError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RuntimeError, AssertionError,
+            EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise CheckpointError(path, f"cannot be resumed: {_first_line(exc)}") from exc
 
 
@@ -207,8 +210,10 @@ def _read_archive(raw: bytes, path: Path) -> dict[str, Any]:
                 if name.endswith(".pth"):
                     with archive.open(name) as entry:
                         _check_weights_only(entry, name, path)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
-        # the last three: a truncated entry, an unknown compression, an encrypted entry
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
+            ValueError) as exc:
+        # EOFError: a truncated entry; NotImplementedError: an unknown compression;
+        # RuntimeError: an encrypted entry; ValueError: offsets pointing outside the file
         raise CheckpointError(path, f"not a readable model archive (zip): "
                                     f"{_first_line(exc)}") from None
     if len(text) > _DATA_ENTRY_LIMIT:
@@ -288,7 +293,42 @@ def _archived_network_config(entry: Any, fallback: NetworkConfig,
         if kind is None or type(value) is not kind:
             raise CheckpointError(path, f"policy_kwargs.network_config.{key} = {value!r} is not "
                                         "a network size of this library")
-    return NetworkConfig(**sizes)
+    try:
+        return NetworkConfig(**sizes)
+    except ValueError as exc:
+        raise CheckpointError(path, f"policy_kwargs.network_config: {exc}") from None
+
+
+# The plain settings SB3 restores from the archive, each with the range a run can use: sizes
+# that allocate the rollout buffer, counters, and the coefficients of PPO's loss.
+_INTEGER_SETTINGS = {"n_steps": (1, 10**7), "batch_size": (1, 10**7), "n_epochs": (1, 10**4),
+                     "n_envs": (1, 1024), "num_timesteps": (0, 10**12),
+                     "_total_timesteps": (0, 10**12), "_num_timesteps_at_start": (0, 10**12),
+                     "_n_updates": (0, 10**12), "_episode_num": (0, 10**12),
+                     "_stats_window_size": (1, 10**6)}
+_NUMBER_SETTINGS = {"learning_rate": (0.0, 1.0), "gamma": (0.0, 1.0), "gae_lambda": (0.0, 1.0),
+                    "ent_coef": (0.0, 1e3), "vf_coef": (0.0, 1e3), "max_grad_norm": (0.0, 1e6),
+                    "target_kl": (0.0, 1e3)}
+_POSITIVE_SETTINGS = ("learning_rate", "max_grad_norm", "target_kl")
+_OPTIONAL_SETTINGS = ("target_kl",)
+
+
+def _check_settings(data: dict[str, Any], path: Path) -> None:
+    """Refuse an archive whose plain settings no run could have: a buffer size that would
+    fill memory, a coefficient that is not a finite number in its range."""
+    for key, (low, high) in {**_INTEGER_SETTINGS, **_NUMBER_SETTINGS}.items():
+        if key not in data or (data[key] is None and key in _OPTIONAL_SETTINGS):
+            continue
+        value = data[key]
+        integer = key in _INTEGER_SETTINGS
+        kinds = (int,) if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+            kind = "an integer" if integer else "a finite number"
+            raise CheckpointError(path, f"setting {key} = {str(value)[:40]} is not {kind}")
+        if not low <= value <= high or (key in _POSITIVE_SETTINGS and value == low):
+            interval = f"{'(' if key in _POSITIVE_SETTINGS else '['}{low:g}, {high:g}]"
+            raise CheckpointError(path, f"setting {key} = {str(value)[:40]} is outside "
+                                        f"{interval}")
 
 
 def _check_space(entry: Any, key: str, space: Any, path: Path) -> None:

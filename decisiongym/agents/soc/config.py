@@ -20,6 +20,10 @@ OBS_KEYS = ("tasks", "estimated_finish", "jobs", "job_tasks", "job_adjacency", "
             "action_mask")
 """Observation entries the policy reads."""
 
+MAX_MESSAGE_ROUNDS = 256
+"""Most rounds of aggregation: every decision runs them all, and rounds beyond a DAG's depth
+add nothing (DS3's applications are at most a few tens of tasks deep)."""
+
 
 @dataclass
 class PolicyConfig:
@@ -37,3 +41,8 @@ class PolicyConfig:
     embed_dim: int = 16
     hidden_dim: int = 32
     message_rounds: int = 4
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.message_rounds <= MAX_MESSAGE_ROUNDS:
+            raise ValueError(f"message_rounds must be in [0, {MAX_MESSAGE_ROUNDS}], got "
+                             f"{self.message_rounds}")

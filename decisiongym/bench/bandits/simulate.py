@@ -36,12 +36,13 @@ def simulate_agent(
     :returns: the inputs, :func:`~decisiongym.bench.bandits.metrics.summarize`'s metrics, and
         ``regret_per_seed``, the final cumulative regret of each run.
     :raises InputError: for an id that is not a bandit env, an unknown agent, or a keyword
-        argument the env or the agent does not take (named as the command line's
-        ``--env-param`` and ``--param``, the way users meet them).
+        argument the env or the agent does not take or a value it refuses (named as the
+        command line's ``--env-param`` and ``--param``, the way users meet them).
     """
     env_kwargs = dict(env_kwargs or {})
     agent_kwargs = dict(agent_kwargs or {})
     check_arguments(env_id, agent, env_kwargs, agent_kwargs)
+    _check_values(env_id, agent, env_kwargs, agent_kwargs)
     compile_s = warm_agent(env_id, agent, env_kwargs, agent_kwargs)
     traces = []
     for seed in range(seeds):
@@ -78,6 +79,37 @@ def check_arguments(env_id: str, agent: str, env_kwargs: Mapping[str, Any],
     _check_keywords(env_class, env_kwargs, f"env {env_id}", "--env-param")
     _check_keywords(AGENTS[agent], agent_kwargs, f"agent {agent}", "--param",
                     reserved=("n_arms", "dim", "seed"))
+
+
+def _check_values(env_id: str, agent: str, env_kwargs: dict[str, Any],
+                  agent_kwargs: dict[str, Any]) -> None:
+    """Build the env and the agent once, as a run does, so that a value their constructors
+    refuse (a negative exploration rate, a horizon of 0) is reported as the flag's error
+    before anything runs.
+
+    :raises InputError: naming ``--env-param`` or ``--param`` and the constructor's reason.
+    """
+    import gymnasium as gym
+
+    from decisiongym.agents.bandits import make_agent
+    from decisiongym.bench.bandits.grid import agent_shape
+
+    refusals = (ValueError, TypeError, OverflowError)
+    try:
+        env = gym.make(env_id, disable_env_checker=True, **env_kwargs)
+        context, _ = env.reset(seed=0)
+    except refusals as exc:
+        raise InputError(f"env {env_id} refuses them: {_first_line(exc)}",
+                         "--env-param") from None
+    n_arms, dim = agent_shape(env, context)
+    try:
+        make_agent(agent, n_arms=n_arms, dim=dim, seed=0, **agent_kwargs)
+    except refusals as exc:
+        raise InputError(f"agent {agent} refuses them: {_first_line(exc)}", "--param") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _check_keywords(factory: Callable[..., Any], kwargs: Mapping[str, Any], owner: str,

@@ -10,11 +10,14 @@ header, a NumPy ``.npy`` / ``.npz`` file, or a ``(features, labels)`` pair in me
 
 from __future__ import annotations
 
+import math
 import os
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -78,8 +81,10 @@ def load_classification_data(dataset: DatasetSource = "digits",
         features are the array named ``features``, else the only other array), or a column
         index when the archive holds a single 2-D array. Ignored for bundled and in-memory data.
     :return: the checked data with classes mapped to ``0..K-1`` in sorted order.
-    :raises InstanceFormatError: a file lacks the label column, holds a missing, infinite or
-        non-numeric feature, or only one class; the message names the file, line/row and column.
+    :raises InstanceFormatError: a file lacks the label column, holds a missing, infinite,
+        complex or non-numeric feature, or only one class, has rows longer than its header, or
+        (NumPy) an array whose header declares more data than the file holds; the message names
+        the file, line/row and column.
     :raises ValueError: the same faults in in-memory data.
     :raises InputError: an unknown data set name.
     :raises MissingFileError: the path does not exist.
@@ -133,10 +138,14 @@ def _load_csv(path: Path, label: str | int) -> ClassificationData:
         raise InstanceFormatError("the file is empty; expected a header row, then data rows",
                                   file) from None
     except pd.errors.ParserError as exc:
-        raise InstanceFormatError(f"not a well-formed CSV ({exc})", file) from None
+        raise InstanceFormatError(f"not a well-formed CSV ({_first_line(exc)})", file) from None
     except UnicodeDecodeError as exc:
         raise InstanceFormatError(f"not a UTF-8 text file ({exc.reason} at byte {exc.start})",
                                   file) from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas reads the leading fields of rows longer than the header as an index
+        raise InstanceFormatError(f"the data rows have {frame.index.nlevels} field(s) more than "
+                                  "the header row names; give every column a name", file, 2)
     columns = [str(column) for column in frame.columns]
     if label not in columns:
         if all(_is_number(column) for column in columns):
@@ -182,9 +191,39 @@ def _load_csv(path: Path, label: str | int) -> ClassificationData:
     return _finish(features, labels, file, faults, label_name=f"column {label!r}")
 
 
+def _check_declared_size(stream: IO[bytes], size: int, file: str, within: str) -> None:
+    """Refuse an array whose header declares more data than its file holds, before NumPy
+    allocates room for it (a header can declare any shape)."""
+    version = np.lib.format.read_magic(stream)
+    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                   else np.lib.format.read_array_header_2_0)
+    shape, _, dtype = read_header(stream)
+    if dtype.hasobject:
+        return  # refused by np.load, which reads no pickle
+    declared = math.prod(shape) * dtype.itemsize
+    if declared > size:
+        raise InstanceFormatError(f"the array{within} declares shape {shape} of {dtype}, "
+                                  f"{declared:,} bytes, but the file holds {size:,}", file)
+
+
+def _check_numpy_headers(path: Path, file: str) -> None:
+    """:func:`_check_declared_size` for the one array of a ``.npy`` or each of a ``.npz``."""
+    if not zipfile.is_zipfile(path):
+        with open(path, "rb") as stream:
+            _check_declared_size(stream, path.stat().st_size, file, "")
+        return
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.filename.endswith(".npy"):
+                with archive.open(info) as member:
+                    _check_declared_size(member, info.file_size, file,
+                                         f" {info.filename.removesuffix('.npy')!r}")
+
+
 def _load_numpy(path: Path, label: str | int) -> ClassificationData:
     file = str(path)
     try:
+        _check_numpy_headers(path, file)
         loaded = np.load(path, allow_pickle=False)
         arrays = None
         if not isinstance(loaded, np.ndarray):
@@ -194,10 +233,15 @@ def _load_numpy(path: Path, label: str | int) -> ClassificationData:
     except ValueError as exc:
         raise InstanceFormatError(f"cannot read NumPy data ({exc}); save numeric arrays "
                                   f"without Python objects", file) from None
-    except OSError as exc:
-        raise InstanceFormatError(f"not a NumPy file ({exc})", file) from None
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        # EOFError: an empty or cut file; zlib.error: a damaged compressed array
+        raise InstanceFormatError(f"not a NumPy file ({_first_line(exc)})", file) from None
     if arrays is None:
         return _split_label_column(loaded, label, file, "")
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray):  # np.load hands other members over as bytes
+            raise InstanceFormatError(f"member {key!r} of the archive is not a NumPy array "
+                                      "(.npy)", file)
     index = _column_index(label)
     if index is not None:
         if len(arrays) != 1:
@@ -252,6 +296,10 @@ def _split_label_column(array: np.ndarray, label: str | int, file: str,
                    label_name=f"label column {index}{within}")
 
 
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def _column_index(label: str | int) -> int | None:
     if isinstance(label, bool):
         return None
@@ -269,6 +317,8 @@ def _as_matrix(features: np.ndarray, faults: _Faults) -> np.ndarray:
                            f"{features.shape}")
     if features.shape[1] == 0:
         raise faults.error("no feature columns")
+    if features.dtype.kind == "c":  # a cast to float would drop the imaginary parts
+        raise faults.error(f"features must be real numbers, got dtype {features.dtype}")
     if features.dtype.kind not in "biuf":
         try:
             features = features.astype(np.float64)

@@ -3,7 +3,8 @@ from a file the user gives, for instances that carry none (OR-Library files) or 
 shipped ones with a newer snapshot.
 
 The file is a JSON object keyed by instance name, each value an object with ``lb`` and ``ub``
-(integers, or null where unknown); other fields are ignored. This is the layout of the public
+(integers, or null where unknown); other fields are ignored. A name or field given twice is
+refused rather than one of its values picked. This is the layout of the public
 job-shop bounds files, for example::
 
     {"orb07": {"n_jobs": 10, "n_machines": 10, "lb": 397, "ub": 397, "optimal": true}}
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from decisiongym.envs.core.errors import InstanceFormatError, MissingFileError, PathError
+from decisiongym.envs.core.json_objects import unique_keys
 
 if TYPE_CHECKING:
     from decisiongym.envs.jobshop.instance import JobShopInstance
@@ -38,9 +40,9 @@ def read_bounds(path: str | os.PathLike[str]) -> Bounds:
 
     :raises MissingFileError: when there is no such file.
     :raises PathError: when the path is a folder or cannot be read.
-    :raises InstanceFormatError: naming the instance and field at fault: not JSON, not an
-        object, a bound that is not an integer in ``[0, 2**53]`` (an upper bound in
-        ``[1, 2**53]``: a makespan is at least 1), or ``lb > ub``.
+    :raises InstanceFormatError: naming the instance and field at fault: not JSON, a key
+        given twice, not an object, a bound that is not an integer in ``[0, 2**53]`` (an upper
+        bound in ``[1, 2**53]``: a makespan is at least 1), or ``lb > ub``.
     """
     path = Path(path)
     if path.is_dir():
@@ -55,10 +57,10 @@ def read_bounds(path: str | os.PathLike[str]) -> Bounds:
     except OSError as exc:
         raise PathError(path, f"cannot be read ({exc.strerror})") from None
     try:
-        content = json.loads(text)
+        content = json.loads(text, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as exc:
         raise InstanceFormatError(f"not a JSON file: {exc}", file=str(path)) from None
-    except ValueError as exc:  # an integer too long to convert
+    except ValueError as exc:  # an integer too long to convert, a key given twice
         raise InstanceFormatError(f"not a usable JSON file: {exc}", file=str(path)) from None
     except RecursionError:
         raise InstanceFormatError("JSON nested too deeply; expected an object of objects",

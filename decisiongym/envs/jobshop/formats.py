@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -168,6 +169,18 @@ def _check_no_repeat(lines: _Lines, number: int, route: Sequence[int], job: int)
         seen[machine] = op
 
 
+def _instance(lines: _Lines, machines: np.ndarray, durations: np.ndarray,
+              **fields: Any) -> JobShopInstance:
+    """The instance of a parsed file; a fault only the whole instance shows (every duration
+    0) is reported with the file's name."""
+    try:
+        return JobShopInstance(machines, durations, **fields)
+    except InstanceFormatError as exc:
+        if exc.file is not None:
+            raise
+        raise lines.error(exc.expected, None) from None
+
+
 def _check_trailing(lines: _Lines, what: str, allow_separator: bool = False) -> None:
     while (item := lines.next()) is not None:
         number, line = item
@@ -251,9 +264,8 @@ def parse_orlib(text: str, source: str = "<string>", name: str | None = None) ->
         durations[job] = times
     _check_trailing(lines, f"the {n_jobs} job lines", allow_separator=True)
     _check_horizon(lines, size_line, durations)
-    return JobShopInstance(
-        machines, durations, name=_default_name(source, name), n_machines=n_machines
-    )
+    return _instance(lines, machines, durations, name=_default_name(source, name),
+                     n_machines=n_machines)
 
 
 def _require_classic(instance: JobShopInstance, fmt: str) -> None:
@@ -412,14 +424,8 @@ def parse_taillard(text: str, source: str = "<string>", name: str | None = None)
                 )
         _check_no_repeat(lines, machine_lines[job], machines[job].tolist(), job)
     _check_trailing(lines, f"the {n_jobs} lines of machines")
-    return JobShopInstance(
-        machines - 1,
-        durations,
-        name=_default_name(source, name),
-        n_machines=n_machines,
-        lower_bound=lower,
-        upper_bound=upper,
-    )
+    return _instance(lines, machines - 1, durations, name=_default_name(source, name),
+                     n_machines=n_machines, lower_bound=lower, upper_bound=upper)
 
 
 def format_taillard(instance: JobShopInstance) -> str:

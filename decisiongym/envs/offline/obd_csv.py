@@ -62,6 +62,9 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 USER_FEATURE_PREFIX = "user_feature_"
 AFFINITY_PREFIX = "user-item_affinity_"
 ITEM_CONTEXT_FILE = "item_context.csv"
+MAX_ITEMS = 1_000_000
+"""Most items (actions) a log file may name, so that the arrays over items stay small (OBD has
+80); a :class:`LoggedBanditData` built in Python has no such limit."""
 
 UserFeatureEncoding = Literal["onehot", "codes", "drop"]
 
@@ -85,9 +88,19 @@ class _Table:
         except pd.errors.ParserError as exc:
             # pandas names the physical line that has too many fields; keep its words.
             line = _parser_error_line(str(exc))
+            words = (str(exc).strip().splitlines() or ["unreadable"])[0]
             raise InstanceFormatError(
-                f"the same number of fields on every line ({exc})", file=self.file, line=line
+                f"the same number of fields on every line ({words})", file=self.file, line=line
             ) from None
+        except UnicodeDecodeError as exc:
+            raise InstanceFormatError(f"UTF-8 text, found byte {exc.object[exc.start]:#04x} at "
+                                      f"offset {exc.start}", file=self.file) from None
+        if not isinstance(frame.index, pd.RangeIndex):
+            # pandas reads the leading fields of rows longer than the header as an index, which
+            # would shift every named column
+            raise InstanceFormatError(
+                f"as many header names as fields on each data line, found "
+                f"{frame.index.nlevels} field(s) more on the data lines", file=self.file, line=2)
         self.header = [str(c) for c in frame.columns]
         self.index_column: str | None
         if self.header and (self.header[0] == "" or self.header[0].startswith("Unnamed: ")):
@@ -143,22 +156,23 @@ class _Table:
             values = np.array([float(cell) for cell in text])
         return values
 
-    def integers(self, name: str, minimum: int) -> np.ndarray:
+    def integers(self, name: str, minimum: int, maximum: int) -> np.ndarray:
         text = self.require(name)
-        expected = f"an integer >= {minimum}"
+        expected = f"an integer in [{minimum}, {maximum:,}]"
         try:
             values = text.astype(np.int64)
         except (ValueError, OverflowError):
-            for row, cell in enumerate(text):
-                try:
-                    int(cell)
-                except ValueError:
-                    raise self.fault(name, row, expected, cell) from None
-            raise
-        low = np.flatnonzero(values < minimum)
-        if low.size:
-            raise self.fault(name, int(low[0]), expected, text[low[0]])
-        return values
+            values = None
+        if values is not None and ((values >= minimum) & (values <= maximum)).all():
+            return values
+        for row, cell in enumerate(text):
+            try:
+                value = int(cell)
+            except ValueError:
+                raise self.fault(name, row, expected, cell) from None
+            if not minimum <= value <= maximum:
+                raise self.fault(name, row, expected, cell[:40])
+        return np.array([int(cell) for cell in text], dtype=np.int64)
 
 
 def _parser_error_line(message: str) -> int | None:
@@ -202,7 +216,7 @@ def _find_log_file(path: Path) -> Path:
 def _read_item_context(path: Path, n_items: int) -> tuple[np.ndarray, int]:
     """Read ``item_context.csv``; return ``(action_context, n_items)`` with one row per item."""
     table = _Table(path)
-    ids = table.integers("item_id", 0)
+    ids = table.integers("item_id", 0, MAX_ITEMS - 1)
     features = [c for c in table.header
                 if c not in ("item_id", table.index_column) and c != ""]
     n = max(n_items, int(ids.max()) + 1)
@@ -242,7 +256,8 @@ def read_obd(
     :param item_context: whether to read ``item_context.csv`` from the log's folder when it is
         there.
     :return: the log, rows in file order, positions 0-based.
-    :raises InstanceFormatError: naming the file, the line and the column at fault.
+    :raises InstanceFormatError: naming the file, the line and the column at fault (an item
+        id or position above :data:`MAX_ITEMS` included).
     """
     if user_features not in ("onehot", "codes", "drop"):
         raise ValueError(
@@ -253,8 +268,8 @@ def read_obd(
     for name in REQUIRED_COLUMNS:
         table.require(name)
     timestamps = table.require("timestamp")
-    actions = table.integers("item_id", 0)
-    positions = table.integers("position", 1) - 1
+    actions = table.integers("item_id", 0, MAX_ITEMS - 1)
+    positions = table.integers("position", 1, MAX_ITEMS) - 1
     rewards = table.numbers("click")
     propensity_text = table.require("propensity_score")
     propensities = table.numbers("propensity_score", "a probability in (0, 1]")

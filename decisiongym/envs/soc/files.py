@@ -1,8 +1,9 @@
 """Reading and writing platforms and applications as JSON (or YAML, when PyYAML is installed).
 
 The format is picked by the file's suffix: ``.yaml`` / ``.yml`` for YAML, anything else JSON.
-Both hold the same tree. Every fault is an :class:`InstanceFormatError` naming the file and the
-path of the field at fault, such as ``pe_types[2].busy_power_w`` or ``tasks[4].cost.FFT``.
+Both hold the same tree; a JSON object that gives a key twice is refused. Every fault is an
+:class:`InstanceFormatError` naming the file and the path of the field at fault, such as
+``pe_types[2].busy_power_w`` or ``tasks[4].cost.FFT``.
 
 Platform file
 -------------
@@ -85,6 +86,7 @@ import numpy as np
 
 from decisiongym.envs.core.errors import InstanceFormatError, MissingFileError
 from decisiongym.envs.core.files import write_text_atomic
+from decisiongym.envs.core.json_objects import unique_keys
 from decisiongym.envs.soc.file_fields import (
     MAX_PES,
     MAX_TASKS,
@@ -191,11 +193,11 @@ def _parse(text: str, path: str | os.PathLike[str], source: str) -> Any:
             line = None if mark is None else mark.line + 1
             raise InstanceFormatError(f"valid YAML ({err})", file=source, line=line) from err
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as err:
         raise InstanceFormatError(f"valid JSON ({err.msg})", file=source,
                                   line=err.lineno) from err
-    except ValueError as err:  # an integer too long to convert
+    except ValueError as err:  # an integer too long to convert, a key given twice
         raise InstanceFormatError(f"usable JSON ({err})", file=source) from None
 
 
