@@ -3,6 +3,7 @@ a fuzzed file must be."""
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -80,3 +81,18 @@ def check_application(graph: TaskGraph, platform: Platform | None) -> None:
     if platform is not None:
         result = heft(graph, platform)
         assert validate_dag(DagProblem(platform, graph), result.trace) == result.makespan
+
+
+def changed_tree(tree: dict[str, Any], path: str, value: Any = None,
+                 delete: bool = False) -> dict[str, Any]:
+    """A copy of ``tree`` with the field at ``path`` (``tasks.0.cost.P1``) set or deleted."""
+    tree = copy.deepcopy(tree)
+    *parents, last = [int(key) if key.isdigit() else key for key in path.split(".")]
+    node = tree
+    for key in parents:
+        node = node[key]
+    if delete:
+        del node[last]
+    else:
+        node[last] = value
+    return tree

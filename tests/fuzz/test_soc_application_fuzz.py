@@ -3,7 +3,7 @@ at fault, or a usable DAG that, read against a platform, gets a HEFT schedule th
 
 from __future__ import annotations
 
-import copy
+import functools
 import json
 import math
 from pathlib import Path
@@ -19,7 +19,7 @@ from fuzz_harness import (
     tree_mutations,
 )
 from hypothesis import given
-from soc_fuzz_files import APPLICATION_TREE, PLATFORM, check_application
+from soc_fuzz_files import APPLICATION_TREE, PLATFORM, changed_tree, check_application
 
 from decisiongym.envs.soc.files import read_application
 from decisiongym.envs.soc.graph import TaskGraph
@@ -27,18 +27,7 @@ from decisiongym.envs.soc.graph import TaskGraph
 VALID_BYTES = json.dumps(APPLICATION_TREE, indent=1).encode()
 
 
-def changed(path: str, value: Any = None, delete: bool = False) -> dict[str, Any]:
-    """The valid tree with the field at ``path`` (``tasks.0.cost.P1``) set or deleted."""
-    tree = copy.deepcopy(APPLICATION_TREE)
-    *parents, last = [int(key) if key.isdigit() else key for key in path.split(".")]
-    node = tree
-    for key in parents:
-        node = node[key]
-    if delete:
-        del node[last]
-    else:
-        node[last] = value
-    return tree
+changed = functools.partial(changed_tree, APPLICATION_TREE)
 
 
 def on_platform(path: Path) -> TaskGraph:

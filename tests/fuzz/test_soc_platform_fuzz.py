@@ -3,11 +3,10 @@ the file and the field at fault, or a usable platform."""
 
 from __future__ import annotations
 
-import copy
+import functools
 import json
 import math
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fuzz_harness import (
@@ -19,7 +18,7 @@ from fuzz_harness import (
     tree_mutations,
 )
 from hypothesis import given
-from soc_fuzz_files import PLATFORM_TREE, check_platform
+from soc_fuzz_files import PLATFORM_TREE, changed_tree, check_platform
 
 from decisiongym.envs.soc.files import read_platform
 from decisiongym.envs.soc.platform import Platform
@@ -27,18 +26,7 @@ from decisiongym.envs.soc.platform import Platform
 VALID_BYTES = json.dumps(PLATFORM_TREE, indent=1).encode()
 
 
-def changed(path: str, value: Any = None, delete: bool = False) -> dict[str, Any]:
-    """The valid tree with the field at ``path`` (``pe_types.0.count``) set or deleted."""
-    tree = copy.deepcopy(PLATFORM_TREE)
-    *parents, last = [int(key) if key.isdigit() else key for key in path.split(".")]
-    node = tree
-    for key in parents:
-        node = node[key]
-    if delete:
-        del node[last]
-    else:
-        node[last] = value
-    return tree
+changed = functools.partial(changed_tree, PLATFORM_TREE)
 
 
 def check(platform: Platform, path: Path) -> None:
