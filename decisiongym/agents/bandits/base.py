@@ -6,6 +6,11 @@ An agent sees a context, picks an arm, and is told the reward of that arm:
 >>> arm = agent.act(context)
 >>> agent.update(context, arm, reward)
 
+On a multi-armed bandit (:mod:`decisiongym.envs.bandits.mab`) the context is the constant
+vector ``[1.0]`` (``dim`` 1), not a zero vector: the context-free agents ignore it, and a linear
+agent (``linucb``, ``lints``) fits one intercept per arm on it, i.e. a ridge-shrunk estimate of
+the arm's mean, ``sum of its rewards / (lambda + its pulls)``.
+
 ``reset(seed)`` forgets everything and reseeds; every random choice an agent makes comes from
 its own ``self.rng`` (a ``numpy.random.Generator``), so the same seed gives the same run.
 ``act_batch`` / ``update_batch`` take a leading batch axis; the defaults loop, and agents
@@ -24,7 +29,7 @@ class BanditAgent:
     """Base class of the bandit learners.
 
     :param n_arms: number of arms.
-    :param dim: context dimension (1 for context-free bandits).
+    :param dim: context dimension (1 for a multi-armed bandit, whose context is ``[1.0]``).
     :param seed: seed of the agent's own random generator.
     """
 

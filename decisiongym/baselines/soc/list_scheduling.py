@@ -16,7 +16,13 @@ The algorithms
 --------------
 ``heft``  Topcuoglu, Hariri and Wu (IEEE TPDS 13(3), 2002). Upward rank
           ``rank_u(t) = w̄(t) + max_{s in succ(t)} (c̄(t, s) + rank_u(s))``; tasks by
-          decreasing rank; PE by earliest finish time (EFT).
+          decreasing rank; PE by earliest finish time (EFT). ``w̄`` is the mean execution
+          time over the PEs that can run the task; ``c̄`` is by default the mean transfer
+          time over the pairs of distinct PEs that can run the edge's two ends,
+          ``startup + volume * mean(1 / bandwidth)``; ``transfer_average="bandwidth"`` takes
+          the paper's ``L̄ + data / B̄`` instead, ``startup + volume / mean(bandwidth)`` over
+          the same pairs. The two agree on uniform links (Topcuoglu's example) and differ
+          when the links' bandwidths differ.
 ``peft``  Arabnejad and Barbosa (IEEE TPDS 25(3), 2014). Optimistic cost table
           ``OCT(t, p) = max_{s in succ(t)} min_{w} (OCT(s, w) + cost[s, w] + c̄(t, s)·[w != p])``
           (0 for an exit task; ``w`` ranges over the PEs that can run ``s``);
@@ -44,6 +50,7 @@ import numpy as np
 from decisiongym.baselines.soc.placement import Placement, schedule_tasks
 from decisiongym.baselines.soc.ranks import (
     RankKind,
+    TransferAverage,
     cost_table,
     critical_path,
     graph_arrays,
@@ -64,7 +71,8 @@ class ListScheduleResult:
     :param makespan: the largest finish time.
     :param wall_s: wall time of the whole call (ranking and placement).
     :param method: ``"heft"``, ``"peft"`` or ``"cpop"`` (with the rank kind when not the mean,
-        e.g. ``"heft-best"``).
+        e.g. ``"heft-best"``, and ``"-bandwidth"`` when HEFT averages bandwidths, e.g.
+        ``"heft-bandwidth"``).
     """
 
     trace: Trace
@@ -90,20 +98,33 @@ def _result(placement: Placement, n_tasks: int, method: str, t0: float) -> ListS
 # the schedulers
 
 
-def heft(graph: TaskGraph, platform: Platform, rank: RankKind = "mean") -> ListScheduleResult:
+def heft(graph: TaskGraph, platform: Platform, rank: RankKind = "mean",
+         transfer_average: TransferAverage = "time") -> ListScheduleResult:
     """Heterogeneous Earliest Finish Time (Topcuoglu et al. 2002), insertion-based.
+
+    The upward rank averages a task's execution time over the PEs that can run it and an
+    edge's transfer over the pairs of distinct PEs that can run its two ends (the module
+    docstring of :mod:`decisiongym.baselines.soc.ranks` defines both exactly).
 
     :param graph: the DAG.
     :param platform: the PEs.
     :param rank: ``"mean"`` (the paper), ``"best"`` or ``"worst"``: how a task's execution
         times are summarised in its upward rank (see
         :func:`~decisiongym.baselines.soc.ranks.upward_rank`).
+    :param transfer_average: ``"time"`` (default): an edge's average cost is the mean of its
+        transfer times, ``startup + volume * mean(1 / bandwidth)``; ``"bandwidth"``: the
+        paper's ``L̄ + data / B̄``, ``startup + volume / mean(bandwidth)``. They agree when
+        every link has the same bandwidth (Topcuoglu's example: makespan 80 either way).
+    :raises InputError: for another ``transfer_average``.
     """
     t0 = time.perf_counter()
     table = cost_table(graph, platform, None)
-    order = heft_order(graph, platform, rank, cost=table)
+    order = heft_order(graph, platform, rank, cost=table, transfer_average=transfer_average)
     placement = schedule_tasks(graph, platform, order, cost=table)
-    return _result(placement, graph.n_tasks, "heft" if rank == "mean" else f"heft-{rank}", t0)
+    method = "heft" if rank == "mean" else f"heft-{rank}"
+    if transfer_average == "bandwidth":
+        method += "-bandwidth"
+    return _result(placement, graph.n_tasks, method, t0)
 
 
 def peft(graph: TaskGraph, platform: Platform) -> ListScheduleResult:

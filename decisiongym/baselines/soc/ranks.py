@@ -14,9 +14,19 @@ that is not yet known to the task, defined here exactly:
 ``c̄(u, v)``
     the mean transfer time of the edge over the ordered pairs ``(a, b)`` of *distinct* PEs where
     ``a`` can run ``u`` and ``b`` can run ``v``: ``startup_latency + volume * mean(1 /
-    bandwidth[a, b])``. It is 0 when the volume is 0 or when no such pair exists (both ends can
-    only run on one and the same PE, so the data never move). On Topcuoglu's example (uniform
-    links, every pair possible) this is the published edge cost.
+    bandwidth[a, b])`` (``transfer_average="time"``, the default). Pairs ``a == b`` are left
+    out rather than counted as free transfers, so ``c̄`` is what the edge costs *when* the data
+    move. It is 0 when the volume is 0 or when no such pair exists (both ends can only run on
+    one and the same PE, so the data never move).
+
+    ``transfer_average="bandwidth"`` is the formula as Topcuoglu et al. (2002, section 3) write
+    it, ``c̄ = L̄ + data / B̄`` with ``B̄`` the average transfer rate: ``startup_latency + volume
+    / mean(bandwidth[a, b])`` over the same pairs. It averages the bandwidths where the default
+    averages their inverses, so it is never larger (the arithmetic mean of the bandwidths is at
+    least their harmonic mean) and the two agree exactly when those pairs share one bandwidth.
+    On Topcuoglu's example (uniform links, every pair possible) both give the published edge
+    cost; on random platforms (:func:`decisiongym.envs.soc.generator.random_platform`, links
+    uniform in [0.5, 2]) they rank tasks differently.
 
 Ties are broken towards the lower task index (which task goes next) and the lower PE index
 (which PE wins), so every result is deterministic.
@@ -33,11 +43,14 @@ from typing import Literal
 import numpy as np
 from numba import njit
 
+from decisiongym.envs.core.errors import InputError
 from decisiongym.envs.soc.graph import TaskGraph
 from decisiongym.envs.soc.platform import Platform
 
 RankKind = Literal["mean", "best", "worst"]
 _RANK_KINDS: dict[str, int] = {"mean": 0, "best": 1, "worst": 2}
+TransferAverage = Literal["time", "bandwidth"]
+_TRANSFER_AVERAGES: dict[str, int] = {"time": 0, "bandwidth": 1}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -73,7 +86,7 @@ def _task_weights(cost: np.ndarray, kind: int) -> np.ndarray:
 @njit(cache=True)
 def _mean_transfers(
     edges: np.ndarray, volume: np.ndarray, cost: np.ndarray, bandwidth: np.ndarray,
-    startup: float,
+    startup: float, kind: int,
 ) -> np.ndarray:
     n_pes = cost.shape[1]
     out = np.zeros(edges.shape[0])
@@ -90,10 +103,16 @@ def _mean_transfers(
                 continue
             for b in range(n_pes):
                 if b != a and np.isfinite(cost[w, b]):
-                    total += 1.0 / bandwidth[a, b]
+                    if kind == 0:
+                        total += 1.0 / bandwidth[a, b]
+                    else:
+                        total += bandwidth[a, b]
                     count += 1
         if count > 0:
-            out[e] = startup + v * (total / count)
+            if kind == 0:
+                out[e] = startup + v * (total / count)
+            else:
+                out[e] = startup + v / (total / count)
     return out
 
 
@@ -313,11 +332,35 @@ def cost_table(graph: TaskGraph, platform: Platform, cost: np.ndarray | None) ->
     return table
 
 
-def _mean_transfer(graph: TaskGraph, platform: Platform, cost: np.ndarray) -> np.ndarray:
+def _transfer_kind(transfer_average: str) -> int:
+    if transfer_average not in _TRANSFER_AVERAGES:
+        raise InputError(f"must be one of {sorted(_TRANSFER_AVERAGES)}, got "
+                         f"{transfer_average!r}", "transfer_average")
+    return _TRANSFER_AVERAGES[transfer_average]
+
+
+def _mean_transfer(graph: TaskGraph, platform: Platform, cost: np.ndarray,
+                   transfer_average: str = "time") -> np.ndarray:
     return _mean_transfers(
         graph.edges, graph.volume, cost, np.asarray(platform.bandwidth, dtype=np.float64),
-        float(platform.startup_latency),
+        float(platform.startup_latency), _transfer_kind(transfer_average),
     )
+
+
+def mean_transfer_times(graph: TaskGraph, platform: Platform,
+                        transfer_average: TransferAverage = "time",
+                        cost: np.ndarray | None = None) -> np.ndarray:
+    """``c̄`` of every edge, in ``graph.edges`` order (see the module docstring).
+
+    :param graph: the DAG.
+    :param platform: the PEs and links the average runs over.
+    :param transfer_average: ``"time"`` (the mean of the transfer times, the default) or
+        ``"bandwidth"`` (Topcuoglu's ``L̄ + data / B̄``, the volume over the mean bandwidth).
+    :param cost: execution times instead of ``graph.cost_on(platform)`` (they decide which PE
+        pairs count).
+    :raises InputError: for another ``transfer_average``.
+    """
+    return _mean_transfer(graph, platform, cost_table(graph, platform, cost), transfer_average)
 
 
 def ready_order(priority: np.ndarray, arrays: GraphArrays,
@@ -356,6 +399,7 @@ def upward_rank(
     rank: RankKind = "mean",
     tasks: np.ndarray | list[int] | None = None,
     cost: np.ndarray | None = None,
+    transfer_average: TransferAverage = "time",
 ) -> np.ndarray:
     """HEFT's upward rank of each task (see the module docstring for ``w̄`` and ``c̄``).
 
@@ -367,7 +411,11 @@ def upward_rank(
         ignored); ``None`` ranks every task.
     :param cost: ``(n_tasks, n_pes)`` execution times to use instead of
         ``graph.cost_on(platform)`` (estimates, or a table the caller already holds).
+    :param transfer_average: how ``c̄`` averages an edge's transfer over the PE pairs:
+        ``"time"`` (the mean transfer time, the default) or ``"bandwidth"`` (Topcuoglu's
+        ``L̄ + data / B̄``).
     :returns: ``(n_tasks,)`` ranks; ``nan`` for tasks outside ``tasks``.
+    :raises InputError: for another ``transfer_average``.
     """
     if rank not in _RANK_KINDS:
         raise ValueError(f"rank must be one of {sorted(_RANK_KINDS)}, got {rank!r}")
@@ -376,7 +424,7 @@ def upward_rank(
     return _upward_rank(
         arrays.topo, _active_mask(graph.n_tasks, tasks), _task_weights(table, _RANK_KINDS[rank]),
         arrays.succ_ptr, arrays.succ_task, arrays.succ_edge,
-        _mean_transfer(graph, platform, table),
+        _mean_transfer(graph, platform, table, transfer_average),
     )
 
 
@@ -386,6 +434,7 @@ def heft_order(
     rank: RankKind = "mean",
     tasks: np.ndarray | list[int] | None = None,
     cost: np.ndarray | None = None,
+    transfer_average: TransferAverage = "time",
 ) -> np.ndarray:
     """Tasks in HEFT's placement order: decreasing upward rank, lower index on ties.
 
@@ -398,10 +447,11 @@ def heft_order(
     :param rank: see :func:`upward_rank`.
     :param tasks: order only these tasks (ranked on the subgraph they induce); ``None`` for all.
     :param cost: see :func:`upward_rank`.
+    :param transfer_average: see :func:`upward_rank`.
     :returns: task indices.
     """
     arrays = graph_arrays(graph)
-    priority = upward_rank(graph, platform, rank, tasks, cost)
+    priority = upward_rank(graph, platform, rank, tasks, cost, transfer_average)
     active = _active_mask(graph.n_tasks, tasks)
     return ready_order(np.nan_to_num(priority, nan=-np.inf), arrays, active)
 

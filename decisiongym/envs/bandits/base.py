@@ -1,6 +1,6 @@
 """The one API every bandit environment follows: a Gymnasium env whose step is one round.
 
-Each round the env shows a context (a constant ``(1,)`` zero vector for plain multi-armed
+Each round the env shows a context (the constant vector ``[1.0]`` for plain multi-armed
 bandits), the agent picks an arm, the env pays a reward drawn for that arm in that context and
 shows the next context. The episode is truncated at the horizon; it never terminates.
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from decisiongym.envs.bandits.base import BanditEnv
+from decisiongym.envs.core.errors import InputError
 
 DISTRIBUTIONS = ("bernoulli", "gaussian")
 # BanditBench's scenarios call an arm a "video" (VideoWatching) or an "item" (ClothesShopping).
@@ -32,6 +33,10 @@ DIFFICULTIES = ("easy", "hard")
 _HORIZON = {"easy": 300, "hard": 1000}
 _GAP = {"easy": 0.5, "hard": 0.2}
 _SIGMA = {"easy": 1.0, "hard": 3.0}
+
+FIXED_MEANS_NOISE = 1.0
+"""Reward noise (standard deviation) of Gaussian arms whose means are given and whose noise is
+not: a :class:`MABConfig` built from ``means`` alone pays N(mean, 1)."""
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,10 @@ class MABConfig:
     :param horizon: rounds per episode.
     :param gap: Bernoulli only: the difference between the best arm's mean and the others'.
     :param sigma: Gaussian only: standard deviation of the arm means around 0.
-    :param noise: Gaussian only: standard deviation of a reward around its arm's mean;
-        ``None`` means ``sigma`` (as BanditBench draws them), or 1 when ``means`` are given.
+    :param noise: Gaussian only: standard deviation of a reward around its arm's mean, > 0.
+        Left ``None``, it is ``sigma`` when the means are drawn (as BanditBench does), and
+        :data:`FIXED_MEANS_NOISE` (1) when ``means`` are given; the config then stores that 1,
+        so ``noise`` always states the noise of fixed arms.
     :param means: fixed arm means (Bernoulli: in [0, 1]); exclusive with ``gap`` and ``sigma``.
     :param domain: verbal scenario, ``"video"`` or ``"clothes"``; it only names the arms.
     :param difficulty: ``"easy"`` or ``"hard"`` for a published setting, ``None`` otherwise.
@@ -66,50 +73,55 @@ class MABConfig:
 
     def __post_init__(self) -> None:
         if self.distribution not in DISTRIBUTIONS:
-            raise ValueError(f"distribution must be one of {DISTRIBUTIONS}, "
-                             f"got {self.distribution!r}")
+            raise InputError(f"must be one of {DISTRIBUTIONS}, got {self.distribution!r}",
+                             "distribution")
         if self.n_arms < 2:
-            raise ValueError(f"n_arms must be >= 2, got {self.n_arms}")
+            raise InputError(f"must be >= 2, got {self.n_arms}", "n_arms")
         if self.horizon < 1:
-            raise ValueError(f"horizon must be >= 1, got {self.horizon}")
+            raise InputError(f"must be >= 1, got {self.horizon}", "horizon")
         if self.domain not in DOMAIN_UNITS:
-            raise ValueError(f"domain must be one of {tuple(DOMAIN_UNITS)}, got {self.domain!r}")
+            raise InputError(f"must be one of {tuple(DOMAIN_UNITS)}, got {self.domain!r}",
+                             "domain")
         if self.difficulty is not None and self.difficulty not in DIFFICULTIES:
-            raise ValueError(f"difficulty must be one of {DIFFICULTIES} or None, "
-                             f"got {self.difficulty!r}")
+            raise InputError(f"must be one of {DIFFICULTIES} or None, got {self.difficulty!r}",
+                             "difficulty")
         if self.means is not None:
             # a list would make the frozen config unhashable
             object.__setattr__(self, "means", tuple(float(m) for m in self.means))
             self._check_means()
         elif self.distribution == "bernoulli":
             if self.gap is None:
-                raise ValueError("a Bernoulli bandit needs gap or means")
+                raise InputError("a Bernoulli bandit needs gap or means", "gap")
             if not 0.0 < self.gap <= 1.0:
-                raise ValueError(f"gap must be in (0, 1], got {self.gap}")
-        elif self.sigma is None or not self.sigma > 0.0:
-            raise ValueError(f"a Gaussian bandit needs sigma > 0 or means, got sigma={self.sigma}")
+                raise InputError(f"must be in (0, 1], got {self.gap}", "gap")
+        elif self.sigma is None or not 0.0 < self.sigma < np.inf:
+            raise InputError(f"a Gaussian bandit needs a finite sigma > 0 or means, got "
+                             f"sigma={self.sigma}", "sigma")
         if self.distribution == "bernoulli":
             if self.sigma is not None or self.noise is not None:
-                raise ValueError("sigma and noise apply to Gaussian arms only; "
-                                 "Bernoulli arms take gap or means")
+                field = "sigma" if self.sigma is not None else "noise"
+                raise InputError("sigma and noise apply to Gaussian arms only; Bernoulli arms "
+                                 "take gap or means", field)
         else:
             if self.gap is not None:
-                raise ValueError("gap applies to Bernoulli arms only; Gaussian arms take sigma "
-                                 "or means")
-            if self.noise is not None and not self.noise > 0.0:
-                raise ValueError(f"noise must be > 0, got {self.noise}")
+                raise InputError("gap applies to Bernoulli arms only; Gaussian arms take sigma "
+                                 "or means", "gap")
+            if self.noise is not None and not 0.0 < self.noise < np.inf:
+                raise InputError(f"must be finite and > 0, got {self.noise}", "noise")
+            if self.means is not None and self.noise is None:
+                object.__setattr__(self, "noise", FIXED_MEANS_NOISE)
 
     def _check_means(self) -> None:
         assert self.means is not None
         if self.gap is not None or self.sigma is not None:
-            raise ValueError("means fix the arms: give means, or gap (Bernoulli) / sigma "
-                             "(Gaussian), not both")
+            raise InputError("means fix the arms: give means, or gap (Bernoulli) / sigma "
+                             "(Gaussian), not both", "means")
         if len(self.means) != self.n_arms:
-            raise ValueError(f"{len(self.means)} means given for n_arms={self.n_arms}")
+            raise InputError(f"{len(self.means)} means given for n_arms={self.n_arms}", "means")
         if not np.all(np.isfinite(self.means)):
-            raise ValueError(f"means must be finite, got {self.means}")
+            raise InputError(f"must be finite, got {self.means}", "means")
         if self.distribution == "bernoulli" and not all(0.0 <= m <= 1.0 for m in self.means):
-            raise ValueError(f"Bernoulli means must lie in [0, 1], got {self.means}")
+            raise InputError(f"Bernoulli means must lie in [0, 1], got {self.means}", "means")
 
     @property
     def name(self) -> str:
@@ -124,7 +136,7 @@ class MABConfig:
             return None
         if self.noise is not None:
             return self.noise
-        return self.sigma if self.sigma is not None else 1.0
+        return self.sigma
 
     @property
     def arm_names(self) -> tuple[str, ...]:
@@ -201,6 +213,16 @@ class MultiArmedBanditEnv(BanditEnv):
       the config's fields (see ``MABConfig``). ``means`` replaces the config's ``gap`` or
       ``sigma`` (and sets ``n_arms`` unless given). Changing the distribution needs
       ``config=None``. Any change to the arms drops the "easy"/"hard" label.
+    * ``noise``: the standard deviation of a Gaussian reward around its arm's mean. Its default
+      is the config's reward noise, also when ``means`` replace the config's arms: 1 for an
+      "easy" config and for ``config=None``, 3 for a "hard" one (``means`` on
+      ``"gaussian-hard-k5-video"`` keep noise 3; pass ``noise=1.0`` for unit noise). Without
+      ``means``, a new ``sigma`` brings its own noise (``noise`` defaults to ``sigma``).
+
+    Input the env cannot use raises :class:`~decisiongym.envs.core.errors.InputError` naming
+    the argument: ``noise`` or ``sigma`` on Bernoulli arms, ``gap`` on Gaussian ones,
+    ``means`` beside ``gap``/``sigma`` or of another length than ``n_arms``, a ``noise`` or
+    ``sigma`` that is not finite and positive, Bernoulli means outside [0, 1].
 
     ## Example
     >>> from decisiongym.envs.bandits.mab import MultiArmedBanditEnv
@@ -238,6 +260,9 @@ class MultiArmedBanditEnv(BanditEnv):
             changes.setdefault("gap", None)
             changes.setdefault("sigma", None)
             changes.setdefault("n_arms", len(changes["means"]))
+            # fixed Gaussian arms keep the config's reward noise unless told otherwise
+            if "noise" not in changes and base.reward_noise is not None:
+                changes["noise"] = base.reward_noise
         if changes:
             changes["difficulty"] = None
         if domain is not None:
@@ -284,13 +309,16 @@ def _base_config(config: str | MABConfig | None, distribution: str | None) -> MA
     if config is None:
         name = f"{distribution or 'bernoulli'}-easy-k5-video"
         if name not in MAB_CONFIGS:
-            raise ValueError(f"distribution must be one of {DISTRIBUTIONS}, got {distribution!r}")
+            raise InputError(f"must be one of {DISTRIBUTIONS}, got {distribution!r}",
+                             "distribution")
         return MAB_CONFIGS[name]
     if isinstance(config, str):
         if config not in MAB_CONFIGS:
-            raise ValueError(f"unknown config {config!r}; known: {', '.join(MAB_CONFIGS)}")
+            raise InputError(f"unknown config {config!r}; known: {', '.join(MAB_CONFIGS)}",
+                             "config")
         config = MAB_CONFIGS[config]
     if distribution is not None and distribution != config.distribution:
-        raise ValueError(f"config {config.name!r} has {config.distribution} arms; pass "
-                         f"config=None to build a {distribution} bandit from the free parameters")
+        raise InputError(f"config {config.name!r} has {config.distribution} arms; pass "
+                         f"config=None to build a {distribution} bandit from the free "
+                         "parameters", "distribution")
     return config

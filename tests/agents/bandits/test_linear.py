@@ -15,6 +15,7 @@ from decisiongym.agents.bandits.linear import (
     reference_linucb_scores,
 )
 from decisiongym.bench.bandits import linucb_speed
+from decisiongym.envs.bandits.mab import MultiArmedBanditEnv
 
 HORIZON = 2000
 SEEDS = (0, 1, 2)
@@ -195,3 +196,20 @@ def test_speed_report_without_mabwiser(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result["ours"] > 0
     with pytest.raises(ValueError):
         linucb_speed.measure_linucb_speed(rounds=0)
+
+
+@pytest.mark.parametrize("name", ["linucb", "lints"])
+def test_on_a_multi_armed_bandit_theta_is_each_arm_shrunk_mean(name: str) -> None:
+    env = MultiArmedBanditEnv("gaussian-easy-k5-video", horizon=40)
+    context, _ = env.reset(seed=0)
+    assert context.tolist() == [1.0]  # an intercept, not a zero vector
+    agent = make_agent(name, n_arms=env.n_arms, dim=1, seed=0, ridge=2.0)
+    sums, pulls = np.zeros(env.n_arms), np.zeros(env.n_arms)
+    for t in range(40):
+        arm = t % env.n_arms
+        next_context, reward, _, _, _ = env.step(arm)
+        agent.update(context, arm, reward)
+        sums[arm] += reward
+        pulls[arm] += 1
+        context = next_context
+    np.testing.assert_allclose(agent.theta[:, 0], sums / (2.0 + pulls), rtol=1e-12)

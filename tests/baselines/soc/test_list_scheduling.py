@@ -56,6 +56,14 @@ def test_heft_reproduces_topcuoglu_fig4() -> None:
         (q, float(s), float(f)) for q, s, f in fig4]
 
 
+def test_heft_makespan_80_holds_with_either_transfer_average() -> None:
+    graph, platform = topcuoglu_graph(), topcuoglu_platform()
+    default = heft(graph, platform)
+    paper = heft(graph, platform, transfer_average="bandwidth")
+    assert default.makespan == paper.makespan == 80.0
+    assert _rows(paper.trace) == _rows(default.trace)
+
+
 def test_cpop_reproduces_topcuoglu_makespan_86() -> None:
     graph, platform = topcuoglu_graph(), topcuoglu_platform()
     priority, path = critical_path(graph, platform)

@@ -8,7 +8,8 @@ import pytest
 from soc_dag_cases import random_instance, uniform_platform
 
 from decisiongym.baselines.soc.list_scheduling import heft
-from decisiongym.baselines.soc.ranks import heft_order, upward_rank
+from decisiongym.baselines.soc.ranks import heft_order, mean_transfer_times, upward_rank
+from decisiongym.envs.core.errors import InputError
 from decisiongym.envs.soc.builtin import topcuoglu_graph, topcuoglu_platform
 from decisiongym.envs.soc.graph import task_graph
 from decisiongym.envs.soc.platform import Platform
@@ -52,6 +53,53 @@ def test_mean_transfer_skips_pairs_that_cannot_host_the_ends() -> None:
                         platform.frequency_mhz, platform.busy_power_w, platform.idle_power_w,
                         bandwidth)
     assert upward_rank(graph, platform)[0] == pytest.approx(23.0)
+
+
+def test_transfer_average_takes_the_mean_time_or_the_mean_bandwidth() -> None:
+    # a -> b, a runs only on P1, b on P2 or P3; P1->P2 at bandwidth 0.5, P1->P3 at 2, so the
+    # pairs (P1, P2) and (P1, P3) count: mean time 10 * (1/0.5 + 1/2) / 2 = 12.5, mean
+    # bandwidth 10 / ((0.5 + 2) / 2) = 8, each plus the startup latency 1
+    graph = task_graph("pair", {"a": {"P1": 1.0}, "b": {"P2": 2.0, "P3": 2.0}},
+                       [("a", "b", 10.0)])
+    base = uniform_platform(3, bandwidth=5.0)
+    bandwidth = base.bandwidth.copy()
+    bandwidth[0, 1] = bandwidth[1, 0] = 0.5
+    bandwidth[0, 2] = bandwidth[2, 0] = 2.0
+    platform = Platform(base.name, base.type_names, base.pe_type, base.frequency_mhz,
+                        base.busy_power_w, base.idle_power_w, bandwidth, startup_latency=1.0)
+    assert mean_transfer_times(graph, platform).tolist() == [13.5]
+    assert mean_transfer_times(graph, platform, "bandwidth").tolist() == [9.0]
+    assert upward_rank(graph, platform)[0] == pytest.approx(1.0 + 13.5 + 2.0)
+    assert upward_rank(graph, platform, transfer_average="bandwidth")[0] == pytest.approx(
+        1.0 + 9.0 + 2.0)
+
+
+def test_transfer_average_changes_heft_ranks_on_a_random_dag() -> None:
+    graph, platform = random_instance(3, n_tasks=(40, 40), n_pes=5)
+    time_ranks = upward_rank(graph, platform)
+    bandwidth_ranks = upward_rank(graph, platform, transfer_average="bandwidth")
+    # a mean of bandwidths is at least their harmonic mean, so no edge gets dearer
+    assert np.all(bandwidth_ranks <= time_ranks + 1e-9)
+    assert not np.allclose(bandwidth_ranks, time_ranks)
+    assert not np.array_equal(heft_order(graph, platform),
+                              heft_order(graph, platform, transfer_average="bandwidth"))
+    result = heft(graph, platform, transfer_average="bandwidth")
+    assert result.method == "heft-bandwidth"
+    assert validate(platform, graph, result.trace) == pytest.approx(result.makespan)
+    assert heft(graph, platform, "best", "bandwidth").method == "heft-best-bandwidth"
+
+
+def test_transfer_averages_agree_on_uniform_links() -> None:
+    graph, platform = topcuoglu_graph(), topcuoglu_platform()
+    np.testing.assert_array_equal(mean_transfer_times(graph, platform),
+                                  mean_transfer_times(graph, platform, "bandwidth"))
+
+
+def test_an_unknown_transfer_average_raises_an_input_error() -> None:
+    with pytest.raises(InputError) as caught:
+        upward_rank(topcuoglu_graph(), topcuoglu_platform(),
+                    transfer_average="harmonic")  # type: ignore[arg-type]
+    assert caught.value.field == "transfer_average"
 
 
 def test_ranking_a_subset_ignores_the_other_tasks() -> None:

@@ -14,8 +14,13 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import decisiongym  # noqa: F401  (registers the ids)
 from decisiongym.envs.bandits.ids import FAMILY
-from decisiongym.envs.bandits.mab import MAB_CONFIGS, MABConfig, MultiArmedBanditEnv
-from decisiongym.envs.core.errors import InvalidActionError
+from decisiongym.envs.bandits.mab import (
+    FIXED_MEANS_NOISE,
+    MAB_CONFIGS,
+    MABConfig,
+    MultiArmedBanditEnv,
+)
+from decisiongym.envs.core.errors import InputError, InvalidActionError
 
 PUBLISHED = {  # difficulty -> (horizon, Bernoulli gap, Gaussian sigma), BanditBench's values
     "easy": (300, 0.5, 1.0),
@@ -221,3 +226,40 @@ def test_the_16_ids_are_registered_with_their_config() -> None:
         assert isinstance(unwrapped, MultiArmedBanditEnv)
         assert unwrapped.config == MAB_CONFIGS[name]
         env.close()
+
+
+def test_fixed_gaussian_means_keep_the_config_noise_unless_noise_is_given() -> None:
+    hard = MultiArmedBanditEnv("gaussian-hard-k5-video", means=[0.0, 1.0, 2.0])
+    assert (hard.config.noise, hard.config.reward_noise) == (3.0, 3.0)
+    unit = MultiArmedBanditEnv("gaussian-hard-k5-video", means=[0.0, 1.0, 2.0], noise=1.0)
+    assert unit.config.reward_noise == 1.0
+    free = MultiArmedBanditEnv(distribution="gaussian", means=[0.0, 1.0])
+    assert free.config.reward_noise == 1.0
+    # a config built from means alone states the default noise instead of implying it
+    assert MABConfig("gaussian", 2, 10, means=(0.0, 1.0)).noise == FIXED_MEANS_NOISE == 1.0
+    pulls = 4000
+    spread = MultiArmedBanditEnv("gaussian-hard-k5-video", horizon=pulls, means=[0.0, 5.0])
+    spread.reset(seed=3)
+    assert np.std([spread.step(1)[1] for _ in range(pulls)]) == pytest.approx(3.0, rel=0.05)
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"config": "bernoulli-easy-k5-video", "noise": 1.0}, "noise"),
+    ({"config": "bernoulli-easy-k5-video", "means": [0.2, 0.4], "noise": 0.5}, "noise"),
+    ({"config": "gaussian-easy-k5-video", "noise": 0.0}, "noise"),
+    ({"config": "gaussian-easy-k5-video", "noise": float("inf")}, "noise"),
+    ({"config": "gaussian-easy-k5-video", "means": [0.0, 1.0], "noise": -1.0}, "noise"),
+    ({"config": "gaussian-easy-k5-video", "means": [0.0, 1.0], "sigma": 2.0}, "means"),
+    ({"config": "gaussian-easy-k5-video", "means": [0.0, 1.0], "n_arms": 3}, "means"),
+    ({"config": "gaussian-easy-k5-video", "sigma": float("nan")}, "sigma"),
+    ({"config": "bernoulli-easy-k5-video", "sigma": 1.0}, "sigma"),
+    ({"config": "gaussian-easy-k5-video", "gap": 0.2}, "gap"),
+    ({"config": "bernoulli-easy-k5-video", "distribution": "gaussian"}, "distribution"),
+    ({"config": "bernoulli-medium-k5-video"}, "config"),
+])
+def test_inconsistent_arms_raise_an_input_error_naming_the_argument(kwargs: dict,
+                                                                     field: str) -> None:
+    with pytest.raises(InputError) as caught:
+        MultiArmedBanditEnv(**kwargs)
+    assert caught.value.field == field
+    assert str(caught.value).startswith(f"{field}: ")
