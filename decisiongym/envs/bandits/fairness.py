@@ -127,9 +127,10 @@ def best_fair_policy(values: np.ndarray, tolerances: np.ndarray) -> tuple[np.nda
     ``max_p  sum_i v_i p_i   s.t.  p_i - p_j <= t_ij  and  p_j - p_i <= t_ij  (i < j),
     0 <= p_i <= 1``
 
-    with HiGHS (``scipy.optimize.linprog``). The feasible set always holds the constant
-    policies, so the program is never infeasible; when the optimum is not unique, one optimal
-    ``p`` is returned.
+    with HiGHS (``scipy.optimize.linprog``). When the unconstrained optimum (accept exactly
+    those with ``v_i > 0``) is feasible, it is optimal and is returned without the solver. The
+    feasible set always holds the constant policies, so the program is never infeasible; when
+    the optimum is not unique, one optimal ``p`` is returned.
 
     :param values: ``(k,)`` expected value ``v_i`` of accepting each individual.
     :param tolerances: ``(k, k)`` symmetric largest allowed gaps ``t_ij >= 0``
@@ -137,9 +138,15 @@ def best_fair_policy(values: np.ndarray, tolerances: np.ndarray) -> tuple[np.nda
     :return: the probabilities (``(k,)``, clipped into [0, 1]) and their value ``v . p``.
     :raises RuntimeError: if the solver reports a failure (it should never happen).
     """
+    v = np.asarray(values, dtype=np.float64)
+    bounds = np.asarray(tolerances, dtype=np.float64)
+    unconstrained = (v > 0).astype(np.float64)
+    # The unconstrained optimum, when no pair objects to it, is the answer: it skips the solver
+    # in about a third of the rounds with default arguments.
+    if (np.abs(unconstrained[:, None] - unconstrained[None, :]) <= bounds).all():
+        return unconstrained, float(v @ unconstrained)
     from scipy.optimize import linprog
 
-    v = np.asarray(values, dtype=np.float64)
     k = v.shape[0]
     first, second = np.triu_indices(k, 1)
     m = first.size
@@ -147,7 +154,7 @@ def best_fair_policy(values: np.ndarray, tolerances: np.ndarray) -> tuple[np.nda
     gaps = np.zeros((2 * m, k))
     gaps[rows, first], gaps[rows, second] = 1.0, -1.0
     gaps[m + rows, first], gaps[m + rows, second] = -1.0, 1.0
-    bound = np.asarray(tolerances, dtype=np.float64)[first, second]
+    bound = bounds[first, second]
     result = linprog(-v, A_ub=gaps, b_ub=np.concatenate([bound, bound]), bounds=(0.0, 1.0),
                      method="highs")
     if result.status != 0:
