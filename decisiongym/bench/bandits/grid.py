@@ -31,8 +31,9 @@ from decisiongym.envs.core.files import (
 
 FAMILY = "bandits"
 
-# Per-round quantities some envs report in ``info``, kept beside the regret.
-EXTRA_SERIES = ("violations", "iterations")
+# Per-round quantities some envs report in ``info``, kept beside the regret: the fairness
+# env's regret against its best fair policy and its oracle's own violations among them.
+EXTRA_SERIES = ("violations", "iterations", "fair_regret", "oracle_violations")
 
 
 def agent_shape(env: Any, observation: np.ndarray) -> tuple[int, int]:

@@ -111,12 +111,21 @@ def _preamble(command: str) -> list[str]:
         "of (opponent, seed) pairs in the same env where the agent ends with less regret.", ""]
 
 
+# The cumulative regret against a second comparator, shown beside the regret (not per round).
+FAIR_REGRET = "fair_regret_total"
+# Headers of the per-round extras whose key does not read well as a column name.
+PER_ROUND_HEADERS = {"oracle_violations_total": "oracle violations/round"}
+
+
 def _suite_table(rows: pd.DataFrame) -> list[str]:
     """One line per (env, agent) of a suite, means over seeds."""
-    extra = [c for c in rows.columns if c.endswith("_total") and rows[c].notna().any()]
-    header = ["env", "agent", "T", "seeds", "regret", "1st half", "suffix fail", "MinFrac",
-              "win rate", "mean reward"] + [c.removesuffix("_total") + "/round"
-                                            for c in extra] + ["decisions/s"]
+    present = [c for c in rows.columns if c.endswith("_total") and rows[c].notna().any()]
+    fair = FAIR_REGRET in present
+    extra = [c for c in present if c != FAIR_REGRET]
+    header = (["env", "agent", "T", "seeds", "regret"] + (["regret vs fair"] if fair else [])
+              + ["1st half", "suffix fail", "MinFrac", "win rate", "mean reward"]
+              + [PER_ROUND_HEADERS.get(c, c.removesuffix("_total") + "/round") for c in extra]
+              + ["decisions/s"])
     body = []
     for env in dict.fromkeys(rows["instance"]):
         cell = rows[rows["instance"] == env]
@@ -128,12 +137,15 @@ def _suite_table(rows: pd.DataFrame) -> list[str]:
             opponents = rates.get(agent, {})
             rate = np.mean(list(opponents.values())) if opponents else float("nan")
             row = [env.split("/")[-1], agent, str(int(group[HORIZON].iloc[0])),
-                   str(len(group)), _cell(mean, half),
-                   f"{group['regret_first_half'].mean():.1f}",
-                   f"{group['suffix_failure'].mean():.2f}",
-                   f"{group['min_frac'].mean():.2f}" if group["min_frac"].notna().any()
-                   else "-",
-                   f"{rate:.2f}", f"{group['reward_mean'].mean():.3f}"]
+                   str(len(group)), _cell(mean, half)]
+            if fair:
+                row.append(_cell(*mean_interval(group[FAIR_REGRET]))
+                           if group[FAIR_REGRET].notna().any() else "-")
+            row += [f"{group['regret_first_half'].mean():.1f}",
+                    f"{group['suffix_failure'].mean():.2f}",
+                    f"{group['min_frac'].mean():.2f}" if group["min_frac"].notna().any()
+                    else "-",
+                    f"{rate:.2f}", f"{group['reward_mean'].mean():.3f}"]
             for c in extra:
                 per_round = group[c] / group[HORIZON]
                 row.append(f"{per_round.mean():.2f}" if per_round.notna().any() else "-")
@@ -157,14 +169,29 @@ def _sor_references(references: list[dict[str, Any]]) -> list[str]:
     return lines + [""]
 
 
+def _fairness_note(rows: pd.DataFrame) -> list[str]:
+    """What the fairness table's two comparators mean (only when its records carry them)."""
+    if FAIR_REGRET not in rows.columns or not rows[FAIR_REGRET].notna().any():
+        return []
+    return ["*regret* is against the unconstrained Bayes-optimal policy, which ignores the "
+            "auditors; *regret vs fair* against the best policy the round's panel reports no "
+            "pair of (a linear program over the fairness constraints, solved each round: the "
+            "one-sided fairness paper's fair comparator, taken round by round), negative where "
+            "a learner gains by being unfair. *oracle violations/round*: the pairs the same "
+            "panels report for the unconstrained oracle's decisions.", ""]
+
+
 def suite_section(results: pd.DataFrame, suite: str, references: list[dict[str, Any]],
                   plots: Sequence[str]) -> list[str]:
-    """A suite's section: its table, its win-rate matrix, the SOR reference lines (``sor``)
-    and its plot; nothing when the suite has no records."""
+    """A suite's section: its table, its win-rate matrix, the SOR reference lines (``sor``),
+    the comparators' note (``fairness``) and its plot; nothing when the suite has no
+    records."""
     rows = results[results["group"] == suite]
     if rows.empty:
         return []
     lines = [f"## {suite}", ""] + _suite_table(rows) + _win_rate_matrix(rows)
+    if suite == "fairness":
+        lines += _fairness_note(rows)
     if suite == "sor":
         lines += _sor_references(references)
     plot = f"bandits_{suite}.png"

@@ -5,6 +5,11 @@ builds on the auditor framework of Bechavod, Jung & Wu (2020): each round ``k`` 
 the learner accepts or rejects each one at random with probabilities of its choosing, sees the
 true label only of those it accepted, and a panel of auditors, each judging similarity by its
 own metric, reports the pairs the learner's probabilities treat unfairly.
+
+Regret is kept against two comparators: the unconstrained Bayes-optimal policy (which is
+itself unfair to many pairs) and, as in the paper, the best policy the round's panel finds
+fair, the solution of a linear program over the fairness constraints
+(:func:`best_fair_policy`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,14 @@ from gymnasium import spaces
 
 from decisiongym.envs.core.errors import InvalidActionError
 
-__all__ = ["OneSidedFairnessEnv", "RandomizedDecisions", "auditor_distances", "panel_violations"]
+__all__ = [
+    "OneSidedFairnessEnv",
+    "RandomizedDecisions",
+    "auditor_distances",
+    "best_fair_policy",
+    "panel_tolerances",
+    "panel_violations",
+]
 
 
 class RandomizedDecisions(np.ndarray):
@@ -86,6 +98,71 @@ def panel_violations(
     return pairs.astype(np.int64).reshape(-1, 2)
 
 
+def panel_tolerances(
+    features: np.ndarray, metric_weights: np.ndarray, alpha: float, quorum: int = 1
+) -> np.ndarray:
+    """The largest gap in acceptance probability the panel lets each pair have.
+
+    Auditor ``a`` objects to a pair when the gap exceeds ``d_a + alpha``, so fewer than
+    ``quorum`` auditors object exactly when the gap is at most ``d_(quorum) + alpha``, with
+    ``d_(quorum)`` the ``quorum``-th smallest of the panel's distances for that pair. The
+    panel reports no pair of ``p`` if and only if ``|p_i - p_j| <= tolerance[i, j]`` for all
+    pairs (:func:`panel_violations` applies the same rule).
+
+    :param features: ``(k, dim)`` the round's individuals.
+    :param metric_weights: ``(n, dim)`` the panel's metric weights.
+    :param alpha: slack of the fairness constraint.
+    :param quorum: how many auditors must object for a pair to be reported (1 to ``n``).
+    :return: ``(k, k)`` symmetric tolerances, ``alpha`` on the diagonal.
+    """
+    distances = auditor_distances(features, metric_weights)
+    return np.sort(distances, axis=0)[quorum - 1] + alpha
+
+
+def best_fair_policy(values: np.ndarray, tolerances: np.ndarray) -> tuple[np.ndarray, float]:
+    """Acceptance probabilities of greatest expected value among those no pair objects to.
+
+    Solves the linear program
+
+    ``max_p  sum_i v_i p_i   s.t.  p_i - p_j <= t_ij  and  p_j - p_i <= t_ij  (i < j),
+    0 <= p_i <= 1``
+
+    with HiGHS (``scipy.optimize.linprog``). When the unconstrained optimum (accept exactly
+    those with ``v_i > 0``) is feasible, it is optimal and is returned without the solver. The
+    feasible set always holds the constant policies, so the program is never infeasible; when
+    the optimum is not unique, one optimal ``p`` is returned.
+
+    :param values: ``(k,)`` expected value ``v_i`` of accepting each individual.
+    :param tolerances: ``(k, k)`` symmetric largest allowed gaps ``t_ij >= 0``
+        (:func:`panel_tolerances`).
+    :return: the probabilities (``(k,)``, clipped into [0, 1]) and their value ``v . p``.
+    :raises RuntimeError: if the solver reports a failure (it should never happen).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    bounds = np.asarray(tolerances, dtype=np.float64)
+    unconstrained = (v > 0).astype(np.float64)
+    # The unconstrained optimum, when no pair objects to it, is the answer: it skips the solver
+    # in about a third of the rounds with default arguments.
+    if (np.abs(unconstrained[:, None] - unconstrained[None, :]) <= bounds).all():
+        return unconstrained, float(v @ unconstrained)
+    from scipy.optimize import linprog
+
+    k = v.shape[0]
+    first, second = np.triu_indices(k, 1)
+    m = first.size
+    rows = np.arange(m)
+    gaps = np.zeros((2 * m, k))
+    gaps[rows, first], gaps[rows, second] = 1.0, -1.0
+    gaps[m + rows, first], gaps[m + rows, second] = -1.0, 1.0
+    bound = bounds[first, second]
+    result = linprog(-v, A_ub=gaps, b_ub=np.concatenate([bound, bound]), bounds=(0.0, 1.0),
+                     method="highs")
+    if result.status != 0:
+        raise RuntimeError(f"the fair-policy linear program failed: {result.message}")
+    probabilities = np.clip(result.x, 0.0, 1.0)
+    return probabilities, float(v @ probabilities)
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
@@ -134,29 +211,63 @@ class OneSidedFairnessEnv(gym.Env):
     ``quorum=1``: all of them). Constant policies (accept all, reject all, any fixed
     probability) are never reported.
 
+    ## Comparators
+    Two policies are scored each round, on the same people and the same panel:
+
+    * the unconstrained oracle, ``p*_i = 1`` exactly when ``v_i = 2 P(y_i = 1) - 1 > 0``,
+      worth ``V* = sum_i max(v_i, 0)``. It ignores the auditors, and its sharp 0/1
+      decisions split similar people: with default arguments the panel reports about 1.9 of
+      its 10 pairs a round (``oracle_violations``, mean of seeds 0-9 over 1000 rounds).
+    * the best fair policy, the comparator of Bechavod & Roth: the probabilities of largest
+      expected value that this round's panel reports no pair of, the linear program
+
+      ``V_fair = max_p sum_i v_i p_i  s.t.  |p_i - p_j| <= t_ij for all i < j,
+      0 <= p_i <= 1``,
+
+      with ``t_ij = d_(r)(x_i, x_j) + alpha``, ``d_(r)`` the ``r``-th smallest of the panel's
+      distances for the pair and ``r`` the number of objections that report it (a pair is
+      reported exactly when ``|p_i - p_j| > t_ij``; see :func:`panel_tolerances`). Each
+      ``|.| <= t`` is two linear inequalities; the program is solved exactly each round by
+      :func:`best_fair_policy`. ``V_fair <= V*``: the gap is the price of fairness (about
+      0.14 a round with default arguments, seeds 0-9). The paper's comparator is the best
+      fixed policy of a class that is fair in every round; its probabilities in a round are
+      feasible for that round's program, so the round-by-round ``V_fair`` is never below it
+      and ``fair_regret`` bounds the paper's regret from above.
+
+    ``regret`` is measured against the oracle and is never negative; ``fair_regret``
+    against the fair policy, and is negative in a round where the learner gains more by
+    being unfair than the constraints allow. ``regret - fair_regret = V* - V_fair``.
+
     ## Info
     After every step, about the round just played (``reset`` gives ``expected_rewards`` and
     ``oracle_decisions`` of the first round):
 
-    ======================  ===============================================================
-    key                     meaning
-    ======================  ===============================================================
-    ``labels``              ``(k,)`` int64: ``y_i`` for the accepted, -1 for the rejected
-    ``regret``              oracle's expected reward minus the decisions' expected reward
-    ``probability_regret``  the same for the probabilities (in expectation over the
-                            learner's own randomisation)
-    ``violations``          number of pairs the panel reported
-    ``reported_pairs``      tuple of ``(favoured, other)`` index pairs, ``p_favoured >=
-                            p_other`` (a tuple, as the count varies by round, so vector
-                            envs can batch it; ``np.asarray(...).reshape(-1, 2)`` gives
-                            the ``(m, 2)`` array of :func:`panel_violations`)
-    ``panel``               indices (into the pool) of this round's auditors
-    ``decisions``           ``(k,)`` int8: what was played
-    ``probabilities``       ``(k,)``: what was audited
-    ``expected_rewards``    ``(k,)`` value of accepting each, ``2 sigmoid(w . x_i) - 1``
-    ``oracle_decisions``    ``(k,)`` int8: 1 where ``P(y_i = 1) > 1/2``
-    ``round``               index of the round just played, from 0
-    ======================  ===============================================================
+    ===========================  ==========================================================
+    key                          meaning
+    ===========================  ==========================================================
+    ``labels``                   ``(k,)`` int64: ``y_i`` for the accepted, -1 for the rejected
+    ``regret``                   oracle's expected reward minus the decisions' expected reward
+    ``probability_regret``       the same for the probabilities (in expectation over the
+                                 learner's own randomisation)
+    ``fair_regret``              ``V_fair`` minus the decisions' expected reward (see
+                                 Comparators; absent with ``fair_comparator=False``, as are
+                                 the two keys below)
+    ``fair_probability_regret``  ``V_fair`` minus the probabilities' expected reward
+    ``fair_probabilities``       ``(k,)``: the best fair policy's probabilities
+    ``violations``               number of pairs the panel reported
+    ``reported_pairs``           tuple of ``(favoured, other)`` index pairs, ``p_favoured >=
+                                 p_other`` (a tuple, as the count varies by round, so vector
+                                 envs can batch it; ``np.asarray(...).reshape(-1, 2)`` gives
+                                 the ``(m, 2)`` array of :func:`panel_violations`)
+    ``panel``                    indices (into the pool) of this round's auditors
+    ``decisions``                ``(k,)`` int8: what was played
+    ``probabilities``            ``(k,)``: what was audited
+    ``expected_rewards``         ``(k,)`` value of accepting each, ``2 sigmoid(w . x_i) - 1``
+    ``oracle_decisions``         ``(k,)`` int8: 1 where ``P(y_i = 1) > 1/2``
+    ``oracle_violations``        number of pairs the same panel reports for
+                                 ``oracle_decisions`` (the oracle's own unfairness)
+    ``round``                    index of the round just played, from 0
+    ===========================  ==========================================================
 
     ## Starting State
     New ``w``, auditor pool and first round at each reset. ``reset(options=...)`` may fix
@@ -177,6 +288,8 @@ class OneSidedFairnessEnv(gym.Env):
     * ``signal``: norm of ``w`` (label predictability; 0 gives coin-flip labels).
     * ``metric_scale``: scale of the auditors' metric weights (larger is more permissive).
     * ``features_per_auditor``: features each auditor looks at (default ``max(1, dim // 2)``).
+    * ``fair_comparator``: solve the best fair policy's linear program each round (about a
+      millisecond); ``False`` leaves the ``fair_*`` keys out of ``info``.
     * ``seed``: seed of the first reset when it is given none.
 
     ## Example
@@ -188,12 +301,15 @@ class OneSidedFairnessEnv(gym.Env):
     >>> obs, reward, terminated, truncated, info = env.step(info["oracle_decisions"])
     >>> info["regret"]
     0.0
+    >>> info["regret"] - info["fair_regret"] >= 0  # the price of fairness, V* - V_fair
+    True
     >>> obs, reward, _, _, info = env.step_with_probabilities([0.5, 0.5, 0.5, 0.5])
     >>> info["violations"]
     0
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version; the fair comparator (``fair_*`` keys) and ``oracle_violations``
+      added to ``info`` later, with every other key and the random stream unchanged.
     """
 
     metadata: dict[str, Any] = {"render_modes": []}
@@ -211,6 +327,7 @@ class OneSidedFairnessEnv(gym.Env):
         signal: float = 4.0,
         metric_scale: float = 1.0,
         features_per_auditor: int | None = None,
+        fair_comparator: bool = True,
         seed: int | None = None,
     ) -> None:
         if k < 2:
@@ -245,6 +362,7 @@ class OneSidedFairnessEnv(gym.Env):
         self.signal = float(signal)
         self.metric_scale = float(metric_scale)
         self.features_per_auditor = int(per_auditor)
+        self.fair_comparator = bool(fair_comparator)
         self._first_seed = seed
         self._seeded = False
         self.action_space = spaces.MultiBinary(self.k)
@@ -362,10 +480,13 @@ class OneSidedFairnessEnv(gym.Env):
         accepted = decisions == 1
         reward = float((2 * self._labels[accepted] - 1).sum())
         panel = np.sort(self.np_random.choice(self.n_auditors, self.panel_size, replace=False))
-        pairs = panel_violations(self._features, probs, self.metric_weights[panel], self.alpha,
-                                 self.required)
+        judges = self.metric_weights[panel]
+        pairs = panel_violations(self._features, probs, judges, self.alpha, self.required)
+        oracle = self._oracle_info()
+        oracle_pairs = panel_violations(self._features, oracle["oracle_decisions"], judges,
+                                        self.alpha, self.required)
         info = {
-            **self._oracle_info(),
+            **oracle,
             "labels": np.where(accepted, self._labels, -1).astype(np.int64),
             "regret": best - float(value[accepted].sum()),
             "probability_regret": best - float(value @ probs),
@@ -374,8 +495,15 @@ class OneSidedFairnessEnv(gym.Env):
             "panel": panel.astype(np.int64),
             "decisions": decisions.copy(),
             "probabilities": probs.copy(),
+            "oracle_violations": int(oracle_pairs.shape[0]),
             "round": self._round,
         }
+        if self.fair_comparator:
+            tolerances = panel_tolerances(self._features, judges, self.alpha, self.required)
+            fair, fair_value = best_fair_policy(value, tolerances)
+            info["fair_regret"] = fair_value - float(value[accepted].sum())
+            info["fair_probability_regret"] = fair_value - float(value @ probs)
+            info["fair_probabilities"] = fair
         self._round += 1
         truncated = self._round >= self.horizon
         self._next_round()

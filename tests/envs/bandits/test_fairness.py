@@ -1,5 +1,7 @@
 """Tests of the one-sided-feedback fairness env: the Gymnasium checker, label masking, the
-panel's violation count against hand-worked cases, the regret, and seeding."""
+panel's violation count against hand-worked cases, the regret, the best fair policy (a
+hand-solved linear program, and in the env: never above the oracle, never reported), and
+seeding."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from decisiongym.envs.bandits.fairness import (
     OneSidedFairnessEnv,
     RandomizedDecisions,
     auditor_distances,
+    best_fair_policy,
+    panel_tolerances,
     panel_violations,
 )
 from decisiongym.envs.core.errors import InvalidActionError
@@ -204,3 +208,93 @@ def test_truncation_at_the_horizon() -> None:
     env.reset(seed=0)
     flags = [env.step(np.zeros(2, dtype=np.int8))[2:4] for _ in range(3)]
     assert flags == [(False, False), (False, False), (False, True)]
+
+
+def test_best_fair_policy_on_two_groups_solved_by_hand() -> None:
+    """Two groups on a line, one auditor, alpha = 0.1: A = {0, 1} at x = 0, B = {2, 3} at
+    x = 0.5, so a gap may be 0.1 inside a group and 0.6 across. Values v = (0.8, 0.6, -0.2,
+    -0.4): the oracle accepts A and rejects B, p* = (1, 1, 0, 0), worth V* = 1.4, but the
+    gap of 1 across groups is unfair.
+
+    Hand solution. Every fair p has p_2 >= p_0 - 0.6 and p_3 >= p_1 - 0.6, so
+    v . p <= 0.8 p_0 + 0.6 p_1 - 0.2 (p_0 - 0.6) - 0.4 (p_1 - 0.6) = 0.6 p_0 + 0.2 p_1 + 0.36
+    <= 0.6 + 0.2 + 0.36 = 1.16, with equality only at p_0 = p_1 = 1, p_2 = p_3 = 0.4, which is
+    fair (gaps 0 inside each group, 0.6 across). So the best fair policy is
+    (1, 1, 0.4, 0.4), V_fair = 1.16, and the price of fairness is 1.4 - 1.16 = 0.24.
+    """
+    features = np.array([[0.0], [0.0], [0.5], [0.5]])
+    auditor = np.array([[1.0]])
+    tolerances = panel_tolerances(features, auditor, alpha=0.1)
+    np.testing.assert_allclose(tolerances, [[0.1, 0.1, 0.6, 0.6], [0.1, 0.1, 0.6, 0.6],
+                                            [0.6, 0.6, 0.1, 0.1], [0.6, 0.6, 0.1, 0.1]])
+    values = np.array([0.8, 0.6, -0.2, -0.4])
+    probabilities, value = best_fair_policy(values, tolerances)
+    np.testing.assert_allclose(probabilities, [1.0, 1.0, 0.4, 0.4], atol=1e-9)
+    assert value == pytest.approx(1.16, abs=1e-12)
+    assert panel_violations(features, probabilities, auditor, 0.1 + 1e-9).shape == (0, 2)
+    assert panel_violations(features, np.array([1.0, 1.0, 0.0, 0.0]), auditor, 0.1).shape[0] == 4
+    # When the groups are far apart the oracle is fair, and it is the best fair policy.
+    far = panel_tolerances(features * 4.0, auditor, alpha=0.1)
+    probabilities, value = best_fair_policy(values, far)
+    np.testing.assert_allclose(probabilities, [1.0, 1.0, 0.0, 0.0], atol=1e-9)
+    assert value == pytest.approx(1.4, abs=1e-12)
+
+
+def test_panel_tolerances_follow_the_quorum() -> None:
+    features = np.array([[0.0, 0.0], [0.3, 0.8]])
+    panel = np.array([[1.0, 0.0], [0.0, 1.0]])  # distances 0.3 and 0.8
+    assert panel_tolerances(features, panel, 0.05, quorum=1)[0, 1] == pytest.approx(0.35)
+    assert panel_tolerances(features, panel, 0.05, quorum=2)[0, 1] == pytest.approx(0.85)
+    # A pair is reported exactly when its gap exceeds its tolerance, whatever the quorum.
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        people, metrics = rng.uniform(-1, 1, (5, 3)), rng.uniform(0, 1, (3, 3))
+        probs, quorum = rng.random(5), int(rng.integers(1, 4))
+        tolerance = panel_tolerances(people, metrics, 0.05, quorum)
+        over = np.triu(np.abs(probs[:, None] - probs[None, :]) > tolerance, k=1)
+        assert int(over.sum()) == panel_violations(people, probs, metrics, 0.05, quorum).shape[0]
+
+
+def test_fair_comparator_is_fair_and_never_above_the_oracle() -> None:
+    env = OneSidedFairnessEnv(k=6, dim=4, n_auditors=5, panel_size=3, quorum=0.5, horizon=300)
+    obs, _ = env.reset(seed=9)
+    rng = np.random.default_rng(2)
+    oracle_total, priced = 0, 0
+    for _ in range(300):
+        features, oracle = obs.copy(), (obs @ env.label_weights > 0).astype(np.int8)
+        probs = rng.random(6)
+        obs, _, _, _, info = env.step_with_probabilities(probs)
+        judges = env.metric_weights[info["panel"]]
+        value, fair = info["expected_rewards"], info["fair_probabilities"]
+        best = np.maximum(value, 0).sum()
+        fair_value = float(value @ fair)
+        assert np.array_equal(info["oracle_decisions"], oracle)
+        assert fair_value <= best + 1e-12
+        # No worse than any constant policy, which the panel never reports.
+        assert fair_value >= max(0.0, value.sum()) - 1e-9
+        assert panel_violations(features, fair, judges, env.alpha + 1e-9,
+                                env.required).shape == (0, 2)
+        assert info["regret"] - info["fair_regret"] == pytest.approx(best - fair_value)
+        assert info["fair_regret"] == pytest.approx(
+            fair_value - value[info["decisions"] == 1].sum())
+        assert info["fair_probability_regret"] == pytest.approx(fair_value - value @ probs)
+        expected = panel_violations(features, oracle, judges, env.alpha, env.required)
+        assert info["oracle_violations"] == expected.shape[0]
+        oracle_total += info["oracle_violations"]
+        priced += best - fair_value > 1e-9
+    assert oracle_total > 0 and priced > 0  # the oracle is unfair, and fairness has a price
+
+
+def test_fair_comparator_changes_no_other_key() -> None:
+    def run(fair_comparator: bool) -> list[dict]:
+        env = OneSidedFairnessEnv(k=4, dim=3, horizon=30, fair_comparator=fair_comparator)
+        env.reset(seed=5)
+        return [env.step_with_probabilities(np.full(4, 0.7))[4] for _ in range(30)]
+
+    with_fair, without = run(True), run(False)
+    for a, b in zip(with_fair, without):
+        assert not any(key.startswith("fair_") for key in b)
+        assert set(a) - set(b) == {"fair_regret", "fair_probability_regret",
+                                   "fair_probabilities"}
+        for key in b:
+            np.testing.assert_array_equal(a[key], b[key])
