@@ -12,7 +12,7 @@ from decisiongym.bench.bandits.grid import CURVE_POINTS, BanditCell, run_bandit,
 from decisiongym.bench.bandits.report import suite_section
 from decisiongym.bench.record import read_frame, write_records
 
-EASY = "decisiongym/MAB-Bernoulli-Easy-K5-Video-v0"
+EASY = "decisiongym/MAB-Bernoulli-Easy-K5-Video-v1"
 FAIRNESS = "decisiongym/OneSidedFairness-v0"
 
 
