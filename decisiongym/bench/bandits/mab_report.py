@@ -27,12 +27,13 @@ COMPARABLE_NOTE = (
     "from the task's FullBench seed by BanditBench's rule, and the same trials, whose reward "
     "noise is seeded with BanditBench's trial seeds of the task; regret is mean ± standard "
     "deviation (ddof 0) over the trials. The *redraw* columns draw new arms every episode "
-    "(the `-Redraw-v0` ids, how these ids behaved before they became BanditBench's instances): "
-    "mean ± 95 % interval over seeds, the expected regret over BanditBench's distribution of "
-    "instances, which no published table reports. On a fixed instance the order of the arms "
-    "is part of an agent's luck: an agent that tries or ties arms in index order starts on the "
-    "best arm where the instance puts it first (arm 0 of Bernoulli-Easy-K5, both scenarios); "
-    "the redraw columns average that out.")
+    "(the `-Redraw-v0` ids, how these ids behaved before they became BanditBench's "
+    "instances): mean ± 95 % interval over seeds, the expected regret over BanditBench's "
+    "distribution of instances, which no published table reports (a Video task and its "
+    "Clothes twin share one setting, so their redraw columns are the same measurement). On a "
+    "fixed instance the order of the arms is part of an agent's luck: an agent that tries or "
+    "ties arms in index order starts on the best arm where the instance puts it first (arm 0 "
+    "of Bernoulli-Easy-K5, both scenarios); the redraw columns average that out.")
 
 
 def mab_task(env_id: str) -> tuple[str, str] | None:
