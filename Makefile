@@ -26,7 +26,7 @@ demo: $(INSTALLED)
 	$(BIN)/decisiongym solve jobshop ta01 --method cpsat --time-limit 10 \
 		--gantt demo_output/ta01_cpsat.png
 	$(BIN)/decisiongym solve jobshop ta71 --method learned
-	$(BIN)/decisiongym simulate bandits decisiongym/MAB-Bernoulli-Hard-K5-Video-v0 --agent ts \
+	$(BIN)/decisiongym simulate bandits decisiongym/MAB-Bernoulli-Hard-K5-Video-v1 --agent ts \
 		--seeds 5
 	$(BIN)/decisiongym simulate bandits decisiongym/ClassificationBandit-Digits-v0 \
 		--agent linucb --horizon 2000 --seeds 3

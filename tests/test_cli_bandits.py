@@ -9,7 +9,7 @@ import pytest
 
 from decisiongym.cli import main
 
-EASY = "decisiongym/MAB-Bernoulli-Easy-K5-Video-v0"
+EASY = "decisiongym/MAB-Bernoulli-Easy-K5-Video-v1"
 
 
 def test_list_names_every_bandit_id(capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,7 +47,7 @@ def test_simulate_passes_hyperparameters_and_refuses_unknown_agents(
 
 
 @pytest.mark.parametrize(("env_id", "suggested"), [
-    ("decisiongym/MAB-Bernouli-Hard-K5-Video-v0", "decisiongym/MAB-Bernoulli-Hard-K5-Video-v0"),
+    ("decisiongym/MAB-Bernouli-Hard-K5-Video-v1", "decisiongym/MAB-Bernoulli-Hard-K5-Video-v1"),
     ("decisiongym/JobShop-v0", None),
 ])
 def test_an_id_that_is_no_bandit_env_exits_2(env_id: str, suggested: str | None,

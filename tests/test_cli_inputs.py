@@ -14,7 +14,7 @@ from decisiongym.cli import build_parser, main
 from decisiongym.cli.common import finite_or_null, parse_params, print_json
 from decisiongym.envs.core.errors import InputError
 
-MAB = "decisiongym/MAB-Bernoulli-Easy-K5-Video-v0"
+MAB = "decisiongym/MAB-Bernoulli-Easy-K5-Video-v1"
 
 
 def fails(capsys: pytest.CaptureFixture[str], *argv: str) -> str:

@@ -43,7 +43,7 @@ def _add_simulate(families: argparse._SubParsersAction[argparse.ArgumentParser])
         "frequency, MinFrac and speed, computed from the env's oracle.",
     )
     sb.add_argument("env_id", help="registered bandit env id, e.g. "
-                    "decisiongym/MAB-Bernoulli-Easy-K5-Video-v0")
+                    "decisiongym/MAB-Bernoulli-Easy-K5-Video-v1")
     # No choices: an unknown agent gets make_agent's error, which lists every name.
     sb.add_argument("--agent", required=True, help="agent name (e.g. ucb1, linucb, neucb-kl)")
     sb.add_argument("--horizon", type=horizon, default=None,

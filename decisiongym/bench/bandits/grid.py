@@ -198,6 +198,10 @@ class BanditSuite:
 
     :param reward_ranges: per env id, the ``(low, high)`` of its rewards, handed to every agent
         as ``reward_range`` (agents that model ``[0, 1]`` rewards learn from rescaled ones).
+    :param task_seeds: per env id that is one of BanditBench's fixed task instances, the task's
+        seed: its cells play the task's BanditBench trials (seeded by
+        :func:`~decisiongym.envs.bandits.banditbench.trial_seeds`) instead of seeds 0..n-1.
+    :param trials: the fewest trials those envs play, whatever the number of seeds.
     """
 
     group: str
@@ -206,6 +210,17 @@ class BanditSuite:
     horizon: int | None = None
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     reward_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    task_seeds: dict[str, int] = field(default_factory=dict)
+    trials: int = 0
+
+    def env_seeds(self, env_id: str, seeds: int) -> tuple[int, ...]:
+        """The seeds ``env_id`` is played with: ``0..seeds-1``, or the first
+        ``max(seeds, trials)`` BanditBench trial seeds of a fixed task instance."""
+        if env_id in self.task_seeds:
+            from decisiongym.envs.bandits.banditbench import trial_seeds
+
+            return trial_seeds(self.task_seeds[env_id], max(seeds, self.trials))
+        return tuple(range(seeds))
 
     def cells(self, seeds: int) -> list[BanditCell]:
         cells = []
@@ -217,7 +232,7 @@ class BanditSuite:
                 BanditCell(env_id, agent, seed, self.horizon, tuple(self.env_kwargs.items()),
                            agent_kwargs, self.group)
                 for agent in self.agents
-                for seed in range(seeds)
+                for seed in self.env_seeds(env_id, seeds)
             ]
         return cells
 
@@ -239,8 +254,25 @@ CONTEXTUAL_RANGES = {
 }
 
 
+def banditbench_task_seeds() -> dict[str, int]:
+    """The registered ids that are BanditBench's fixed task instances, with their task seeds."""
+    from decisiongym.envs.bandits.ids import FAMILY as BANDITS
+    from decisiongym.envs.bandits.mab import MAB_CONFIGS
+
+    seeds = {}
+    for env in BANDITS.envs:
+        config = MAB_CONFIGS.get(str(env.kwargs.get("config")))
+        if env.kwargs.get("instance") == "fixed" and config is not None:
+            assert config.instance_seed is not None
+            seeds[env.id] = config.instance_seed
+    return seeds
+
+
 def default_suites(quick: bool = False) -> dict[str, list[BanditSuite]]:
-    """The benchmark's suites (short horizons with ``quick``)."""
+    """The benchmark's suites (short horizons with ``quick``). BanditBench's fixed task
+    instances play the task's BanditBench trials, at least its 20 (as many as the seeds with
+    ``quick``); the same tasks redrawn at every reset play the seeds."""
+    from decisiongym.envs.bandits.banditbench import TRIALS
     from decisiongym.envs.bandits.ids import FAMILY as BANDITS
 
     ids = [env.id for env in BANDITS.envs]
@@ -249,13 +281,15 @@ def default_suites(quick: bool = False) -> dict[str, list[BanditSuite]]:
     contextual = tuple(i for i in ids if i.startswith("decisiongym/ContextualBandit-"))
     classification = tuple(i for i in ids if i.startswith("decisiongym/ClassificationBandit-")
                            and not i.endswith("ClassificationBandit-v0"))
-    if quick:
+    if quick:  # one task of each distribution, fixed and redrawn
         bernoulli, gaussian = bernoulli[:2], gaussian[:2]
     short = 4 if quick else 1
     sor = ("decisiongym/SORRelaxation-High-v0", "decisiongym/SORRelaxation-Low-v0")
+    tasks = banditbench_task_seeds()
+    trials = 0 if quick else TRIALS
     return {
-        "mab": [BanditSuite("mab", bernoulli, BERNOULLI_AGENTS),
-                BanditSuite("mab", gaussian, GAUSSIAN_AGENTS)],
+        "mab": [BanditSuite("mab", bernoulli, BERNOULLI_AGENTS, task_seeds=tasks, trials=trials),
+                BanditSuite("mab", gaussian, GAUSSIAN_AGENTS, task_seeds=tasks, trials=trials)],
         "contextual": [BanditSuite("contextual", contextual, CONTEXTUAL_AGENTS, 2000 // short,
                                    reward_ranges=CONTEXTUAL_RANGES)],
         "classification": [BanditSuite("classification", classification,

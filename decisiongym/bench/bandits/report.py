@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from decisiongym.bench.bandits.grid import SUITE_NAMES
+from decisiongym.bench.bandits.mab_report import mab_tables
 from decisiongym.bench.bandits.metrics import win_rates
 from decisiongym.bench.machine import header_lines
 from decisiongym.bench.markdown import markdown_table
@@ -185,11 +186,19 @@ def suite_section(results: pd.DataFrame, suite: str, references: list[dict[str, 
                   plots: Sequence[str]) -> list[str]:
     """A suite's section: its table, its win-rate matrix, the SOR reference lines (``sor``),
     the comparators' note (``fairness``) and its plot; nothing when the suite has no
-    records."""
+    records. The ``mab`` records of BanditBench's ids get BanditBench's tables
+    (:func:`~decisiongym.bench.bandits.mab_report.mab_tables`), any other the generic one."""
     rows = results[results["group"] == suite]
     if rows.empty:
         return []
-    lines = [f"## {suite}", ""] + _suite_table(rows) + _win_rate_matrix(rows)
+    lines = [f"## {suite}", ""]
+    others = rows
+    if suite == "mab":
+        mab_lines, others = mab_tables(rows)
+        lines += mab_lines
+    if not others.empty:
+        lines += _suite_table(others)
+    lines += _win_rate_matrix(rows)
     if suite == "fairness":
         lines += _fairness_note(rows)
     if suite == "sor":

@@ -15,6 +15,38 @@ _CLASSIFICATION = "decisiongym.envs.bandits.classification:ClassificationBanditE
 _SOR = "decisiongym.envs.bandits.relax:SORRelaxationEnv"
 _FAIRNESS = "decisiongym.envs.bandits.fairness:OneSidedFairnessEnv"
 
+# Per difficulty: the Bernoulli arms, the Gaussian arms and the horizon, for the summaries.
+_MAB_SETTINGS = {
+    "easy": ("0.75 vs 0.25 (gap 0.5)", "means ~ N(0, 1), noise sd 1", 300),
+    "hard": ("0.6 vs 0.4 (gap 0.2)", "means ~ N(0, 9), noise sd 3", 1000),
+}
+
+
+def _banditbench_ids() -> tuple[EnvId, ...]:
+    """``MAB-<Dist>-<Easy|Hard>-K<5|20>-<Video|Clothes>``: ``-v1`` is BanditBench's fixed
+    instance of the task, ``-Redraw-v0`` the same setting with new arms at every reset (the
+    behaviour of the former ``-v0`` ids)."""
+    ids = []
+    for distribution in ("bernoulli", "gaussian"):
+        for difficulty, (bernoulli, gaussian, horizon) in _MAB_SETTINGS.items():
+            for n_arms in (5, 20):
+                for domain in ("video", "clothes"):
+                    config = f"{distribution}-{difficulty}-k{n_arms}-{domain}"
+                    name = (f"decisiongym/MAB-{distribution.capitalize()}-"
+                            f"{difficulty.capitalize()}-K{n_arms}-{domain.capitalize()}")
+                    arms = bernoulli if distribution == "bernoulli" else gaussian
+                    what = (f"{domain} scenario: {n_arms} {distribution.capitalize()} arms, "
+                            f"{arms}, horizon {horizon}")
+                    ids.append(EnvId(f"{name}-v1", _MAB,
+                                     f"BanditBench's fixed task instance, {what}.",
+                                     kwargs={"config": config, "instance": "fixed"}))
+                    ids.append(EnvId(f"{name}-Redraw-v0", _MAB,
+                                     f"BanditBench's setting, arms redrawn at every reset, "
+                                     f"{what}.",
+                                     kwargs={"config": config, "instance": "redraw"}))
+    return tuple(ids)
+
+
 AGENT_NAMES: tuple[str, ...] = (
     "epsilon-greedy", "ucb1", "ts-beta", "ts", "ts-gaussian", "tsallis-inf", "exp3",
     "linucb", "lints", "squarecb", "fastcb", "squarecb-nn", "fastcb-nn",
@@ -26,71 +58,9 @@ FAMILY = Family(
     name="bandits",
     title="Contextual bandits",
     envs=(
-        # BanditBench's 16 multi-armed tasks (decisiongym.envs.bandits.mab.MAB_CONFIGS)
-        EnvId("decisiongym/MAB-Bernoulli-Easy-K5-Video-v0", _MAB,
-              "BanditBench, video scenario: 5 Bernoulli arms, 0.75 vs 0.25 (gap 0.5), horizon"
-              " 300.",
-              kwargs={"config": "bernoulli-easy-k5-video"}),
-        EnvId("decisiongym/MAB-Bernoulli-Easy-K5-Clothes-v0", _MAB,
-              "BanditBench, clothes scenario: 5 Bernoulli arms, 0.75 vs 0.25 (gap 0.5), "
-              "horizon 300.",
-              kwargs={"config": "bernoulli-easy-k5-clothes"}),
-        EnvId("decisiongym/MAB-Bernoulli-Easy-K20-Video-v0", _MAB,
-              "BanditBench, video scenario: 20 Bernoulli arms, 0.75 vs 0.25 (gap 0.5), "
-              "horizon 300.",
-              kwargs={"config": "bernoulli-easy-k20-video"}),
-        EnvId("decisiongym/MAB-Bernoulli-Easy-K20-Clothes-v0", _MAB,
-              "BanditBench, clothes scenario: 20 Bernoulli arms, 0.75 vs 0.25 (gap 0.5), "
-              "horizon 300.",
-              kwargs={"config": "bernoulli-easy-k20-clothes"}),
-        EnvId("decisiongym/MAB-Bernoulli-Hard-K5-Video-v0", _MAB,
-              "BanditBench, video scenario: 5 Bernoulli arms, 0.6 vs 0.4 (gap 0.2), horizon "
-              "1000.",
-              kwargs={"config": "bernoulli-hard-k5-video"}),
-        EnvId("decisiongym/MAB-Bernoulli-Hard-K5-Clothes-v0", _MAB,
-              "BanditBench, clothes scenario: 5 Bernoulli arms, 0.6 vs 0.4 (gap 0.2), horizon"
-              " 1000.",
-              kwargs={"config": "bernoulli-hard-k5-clothes"}),
-        EnvId("decisiongym/MAB-Bernoulli-Hard-K20-Video-v0", _MAB,
-              "BanditBench, video scenario: 20 Bernoulli arms, 0.6 vs 0.4 (gap 0.2), horizon "
-              "1000.",
-              kwargs={"config": "bernoulli-hard-k20-video"}),
-        EnvId("decisiongym/MAB-Bernoulli-Hard-K20-Clothes-v0", _MAB,
-              "BanditBench, clothes scenario: 20 Bernoulli arms, 0.6 vs 0.4 (gap 0.2), "
-              "horizon 1000.",
-              kwargs={"config": "bernoulli-hard-k20-clothes"}),
-        EnvId("decisiongym/MAB-Gaussian-Easy-K5-Video-v0", _MAB,
-              "BanditBench, video scenario: 5 Gaussian arms, means ~ N(0, 1), noise sd 1, "
-              "horizon 300.",
-              kwargs={"config": "gaussian-easy-k5-video"}),
-        EnvId("decisiongym/MAB-Gaussian-Easy-K5-Clothes-v0", _MAB,
-              "BanditBench, clothes scenario: 5 Gaussian arms, means ~ N(0, 1), noise sd 1, "
-              "horizon 300.",
-              kwargs={"config": "gaussian-easy-k5-clothes"}),
-        EnvId("decisiongym/MAB-Gaussian-Easy-K20-Video-v0", _MAB,
-              "BanditBench, video scenario: 20 Gaussian arms, means ~ N(0, 1), noise sd 1, "
-              "horizon 300.",
-              kwargs={"config": "gaussian-easy-k20-video"}),
-        EnvId("decisiongym/MAB-Gaussian-Easy-K20-Clothes-v0", _MAB,
-              "BanditBench, clothes scenario: 20 Gaussian arms, means ~ N(0, 1), noise sd 1, "
-              "horizon 300.",
-              kwargs={"config": "gaussian-easy-k20-clothes"}),
-        EnvId("decisiongym/MAB-Gaussian-Hard-K5-Video-v0", _MAB,
-              "BanditBench, video scenario: 5 Gaussian arms, means ~ N(0, 9), noise sd 3, "
-              "horizon 1000.",
-              kwargs={"config": "gaussian-hard-k5-video"}),
-        EnvId("decisiongym/MAB-Gaussian-Hard-K5-Clothes-v0", _MAB,
-              "BanditBench, clothes scenario: 5 Gaussian arms, means ~ N(0, 9), noise sd 3, "
-              "horizon 1000.",
-              kwargs={"config": "gaussian-hard-k5-clothes"}),
-        EnvId("decisiongym/MAB-Gaussian-Hard-K20-Video-v0", _MAB,
-              "BanditBench, video scenario: 20 Gaussian arms, means ~ N(0, 9), noise sd 3, "
-              "horizon 1000.",
-              kwargs={"config": "gaussian-hard-k20-video"}),
-        EnvId("decisiongym/MAB-Gaussian-Hard-K20-Clothes-v0", _MAB,
-              "BanditBench, clothes scenario: 20 Gaussian arms, means ~ N(0, 9), noise sd 3, "
-              "horizon 1000.",
-              kwargs={"config": "gaussian-hard-k20-clothes"}),
+        # BanditBench's 16 multi-armed tasks (decisiongym.envs.bandits.mab.MAB_CONFIGS), each
+        # as BanditBench's fixed instance (-v1) and with its arms redrawn at every reset
+        *_banditbench_ids(),
         # synthetic contextual bandits of the neural-bandit papers
         EnvId("decisiongym/ContextualBandit-Linear-v0", _SYNTHETIC,
               "Synthetic contextual bandit (unit-sphere context, 4 arms): reward x.theta_a + "

@@ -12,8 +12,9 @@ from decisiongym.bench.bandits.grid import CURVE_POINTS, BanditCell, run_bandit,
 from decisiongym.bench.bandits.report import suite_section
 from decisiongym.bench.record import read_frame, write_records
 
-EASY = "decisiongym/MAB-Bernoulli-Easy-K5-Video-v0"
+EASY = "decisiongym/MAB-Bernoulli-Easy-K5-Video-v1"
 FAIRNESS = "decisiongym/OneSidedFairness-v0"
+LINEAR = "decisiongym/ContextualBandit-Linear-v0"
 
 
 def test_a_cell_records_the_oracles_regret() -> None:
@@ -60,9 +61,11 @@ def test_fairness_records_and_table_carry_both_comparators(tmp_path) -> None:
     assert cells[-2] == f"{np.mean(oracle):.2f}"
 
 
-def test_other_suites_keep_their_columns(tmp_path) -> None:
-    records = [run_cell(BanditCell(EASY, "ucb1", seed=0, horizon=30, group="mab"))]
+@pytest.mark.parametrize("env_id, suite", [(LINEAR, "contextual"), (LINEAR, "mab")])
+def test_other_suites_keep_their_columns(tmp_path, env_id: str, suite: str) -> None:
+    # the mab suite's table for any id that is not one of BanditBench's tasks is the generic one
+    records = [run_cell(BanditCell(env_id, "ucb1", seed=0, horizon=30, group=suite))]
     write_records(records, tmp_path / "bandits.csv")
-    lines = suite_section(read_frame(tmp_path / "bandits.csv"), "mab", [], [])
+    lines = suite_section(read_frame(tmp_path / "bandits.csv"), suite, [], [])
     assert lines[2] == ("| env | agent | T | seeds | regret | 1st half | suffix fail | MinFrac "
                         "| win rate | mean reward | decisions/s |")

@@ -115,7 +115,7 @@ def test_gaussian_regret_is_the_distance_to_the_best_mean() -> None:
 
 
 def test_best_arm_index_is_redrawn_uniformly_at_each_reset() -> None:
-    env = MultiArmedBanditEnv("bernoulli-easy-k5-video")
+    env = MultiArmedBanditEnv("bernoulli-easy-k5-video", instance="redraw")
     counts = np.bincount([env.reset(seed=seed)[1]["best_arm"] for seed in range(500)],
                          minlength=5)
     # 100 expected per arm; 60 is more than 4 standard deviations below
@@ -123,18 +123,19 @@ def test_best_arm_index_is_redrawn_uniformly_at_each_reset() -> None:
 
 
 def test_gaussian_means_are_redrawn_from_n0_sigma2() -> None:
-    env = MultiArmedBanditEnv("gaussian-hard-k20-video")
+    env = MultiArmedBanditEnv("gaussian-hard-k20-video", instance="redraw")
     means = np.concatenate([env.reset(seed=seed)[1]["expected_rewards"] for seed in range(200)])
     assert abs(means.mean()) < 0.2
     assert means.std() == pytest.approx(3.0, rel=0.05)
 
 
-def test_same_seed_same_trajectory_and_another_seed_differs() -> None:
+@pytest.mark.parametrize("instance", ["fixed", "redraw"])
+def test_same_seed_same_trajectory_and_another_seed_differs(instance: str) -> None:
     actions = np.random.default_rng(0).integers(0, 5, 200).tolist()
     for config in ("bernoulli-hard-k5-video", "gaussian-easy-k5-clothes"):
-        first = play(MultiArmedBanditEnv(config), actions, seed=42)
-        assert first == play(MultiArmedBanditEnv(config), actions, seed=42)
-        assert first != play(MultiArmedBanditEnv(config), actions, seed=43)
+        first = play(MultiArmedBanditEnv(config, instance=instance), actions, seed=42)
+        assert first == play(MultiArmedBanditEnv(config, instance=instance), actions, seed=42)
+        assert first != play(MultiArmedBanditEnv(config, instance=instance), actions, seed=43)
 
 
 def test_truncated_exactly_at_the_horizon_and_never_terminated() -> None:
@@ -211,21 +212,26 @@ def test_an_invalid_action_raises(action: object) -> None:
         env.step(action)
 
 
-def test_the_16_ids_are_registered_with_their_config() -> None:
+def test_the_16_tasks_are_registered_fixed_and_redrawn_with_their_config() -> None:
     mab_ids = [env for env in FAMILY.envs if env.id.startswith("decisiongym/MAB-")]
-    assert len(mab_ids) == 16
+    assert len(mab_ids) == 32
+    assert {entry.kwargs["config"] for entry in mab_ids} == set(MAB_CONFIGS)
     for entry in mab_ids:
         env_id, entry_point, name = entry.id, entry.entry_point, entry.kwargs["config"]
+        instance = entry.kwargs["instance"]
         dist, difficulty, k, domain = name.split("-")
+        suffix = "-v1" if instance == "fixed" else "-Redraw-v0"
         assert env_id == (f"decisiongym/MAB-{dist.capitalize()}-{difficulty.capitalize()}-"
-                          f"K{k[1:]}-{domain.capitalize()}-v0")
+                          f"K{k[1:]}-{domain.capitalize()}{suffix}")
         assert entry_point == "decisiongym.envs.bandits.mab:MultiArmedBanditEnv"
         assert entry.summary
         env = gym.make(env_id)
         unwrapped = env.unwrapped
         assert isinstance(unwrapped, MultiArmedBanditEnv)
         assert unwrapped.config == MAB_CONFIGS[name]
+        assert unwrapped.instance == instance
         env.close()
+    assert sum(entry.kwargs["instance"] == "fixed" for entry in mab_ids) == 16
 
 
 def test_fixed_gaussian_means_keep_the_config_noise_unless_noise_is_given() -> None:
