@@ -215,5 +215,6 @@ def test_simulate_soc_reports_stream_metrics(capsys: pytest.CaptureFixture[str])
     high = json.loads(capsys.readouterr().out)
     # Far past saturation, jobs queue: latency must grow.
     assert high["latency_mean_us"] > 2 * low["latency_mean_us"]
-    assert main(["simulate", "soc", "--scheduler", "met", "--mix", "nope", "--jobs", "5"]) == 2
+    assert main(["simulate", "soc", "--scheduler", "met-soonest", "--mix", "nope",
+                 "--jobs", "5"]) == 2
     assert "nope" in capsys.readouterr().err
