@@ -215,5 +215,26 @@ def test_simulate_soc_reports_stream_metrics(capsys: pytest.CaptureFixture[str])
     high = json.loads(capsys.readouterr().out)
     # Far past saturation, jobs queue: latency must grow.
     assert high["latency_mean_us"] > 2 * low["latency_mean_us"]
-    assert main(["simulate", "soc", "--scheduler", "met", "--mix", "nope", "--jobs", "5"]) == 2
+    assert main(["simulate", "soc", "--scheduler", "met-soonest", "--mix", "nope",
+                 "--jobs", "5"]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_simulate_soc_ds3_mode_runs_dss_rules_only(capsys: pytest.CaptureFixture[str]) -> None:
+    from decisiongym.baselines.soc.online import simulate
+    from decisiongym.envs.soc.builtin import default_platform
+    from decisiongym.envs.soc.workload import ds3_workload
+
+    args = ["simulate", "soc", "--jobs", "200", "--rate", "40", "--seed", "4", "--json"]
+    assert main(args + ["--scheduler", "met", "--mode", "ds3"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["mode"] == "ds3" and record["scheduler"] == "met"
+    workload = ds3_workload(40.0, 200, np.random.default_rng(4))
+    expected = simulate(default_platform(), workload, "met", mode="ds3", warmup_jobs=20)
+    assert record["latency_mean_us"] == pytest.approx(expected.latency_mean_us)
+    # DS3's MET in the default mode, and this library's in the ds3 mode, are refused
+    assert main(args + ["--scheduler", "met"]) == 2
+    assert "--mode ds3" in capsys.readouterr().err
+    assert main(args + ["--scheduler", "met-soonest", "--mode", "ds3"]) == 2
+    assert "DS3's schedulers" in capsys.readouterr().err
+    assert main(args + ["--scheduler", "learned", "--mode", "ds3"]) == 2

@@ -25,7 +25,7 @@ from decisiongym.cli.common import (
     with_time_bar,
     workers,
 )
-from decisiongym.envs.soc.ids import FAMILY
+from decisiongym.envs.soc.ids import FAMILY, SIMULATOR_MODES
 
 if TYPE_CHECKING:
     from decisiongym.bench.record import Record
@@ -89,9 +89,15 @@ def _add_simulate(families: argparse._SubParsersAction[argparse.ArgumentParser])
                     help="ds3 (DS3's six applications and job probabilities) or a comma list "
                     "app[:weight] of built-in names or JSON files (default: ds3)")
     ss.add_argument("--scheduler", required=True,
-                    choices=FAMILY.baselines["online"] + FAMILY.agents,
+                    choices=tuple(dict.fromkeys(FAMILY.baselines["online"] + FAMILY.agents
+                                                + FAMILY.baselines["online-ds3"])),
                     help="online scheduler (learned: the shipped DeepSoCS-style policy, or "
-                    "--checkpoint)")
+                    "--checkpoint); met-soonest and stf-soonest are this library's MET and "
+                    "STF, met and stf DS3's, run with --mode ds3")
+    ss.add_argument("--mode", default="default", choices=SIMULATOR_MODES,
+                    help="simulator semantics: default, or ds3 (DS3's MET, ETF, EFT, STF with "
+                    "its tie-breaks, back-filling from the oldest job, at most 12 jobs in "
+                    "flight, latency from each job's entry) (default: default)")
     ss.add_argument("--checkpoint", type=input_file, default=None,
                     help="policy file for --scheduler learned (default: the shipped one)")
     ss.add_argument("--rate", type=rate, default=2.0,
@@ -206,12 +212,14 @@ def simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
         args.scheduler, platform=args.platform, mix=args.mix, rate_jobs_per_ms=args.rate,
         n_jobs=args.jobs, noise=args.noise, noise_model=args.noise_model,
         warmup_jobs=args.warmup_jobs, seed=args.seed, checkpoint=args.checkpoint,
+        mode=args.mode,
     )
     if args.json:
         print_json(record.as_json())
         return 0
     metrics = record.metrics
-    print(f"{record.scheduler} on {record.platform}, mix {record.mix}, "
+    mode = "" if record.mode == "default" else f" ({record.mode} mode)"
+    print(f"{record.scheduler}{mode} on {record.platform}, mix {record.mix}, "
           f"{record.rate_jobs_per_ms} jobs/ms, {record.jobs} jobs ({record.warmup_jobs} "
           f"warm-up), noise {record.noise}")
     print(f"  latency mean {metrics['latency_mean_us']:.1f} us, p95 "

@@ -1,13 +1,19 @@
 """Online schedulers for streams of task DAGs on an SoC: MET, ETF, EFT, STF, HEFT_RT, random and
-round-robin.
+round-robin, in the simulator's default mode, and DS3's MET, ETF, EFT and STF in its ``ds3``
+mode.
 
 Every scheduler here drives :class:`~decisiongym.envs.soc.simulator.SoCSimulator` and returns its
 :class:`~decisiongym.envs.soc.metrics.SimulationResult`, so they are compared on the same
 trace, validator and metrics as any learned policy.
 
-``met``, ``etf``, ``eft``, ``stf``, ``random``, ``round-robin``
+``met-soonest``, ``etf``, ``eft``, ``stf-soonest``, ``random``, ``round-robin``
     built into the simulator's kernel (their exact rules are in
-    :mod:`decisiongym.envs.soc.sim`); a whole stream runs in one numba call.
+    :mod:`decisiongym.envs.soc.sim`); a whole stream runs in one numba call. ``met-soonest``
+    and ``stf-soonest`` are this library's MET and STF (the fastest PE free soonest), not
+    DS3's.
+``met``, ``etf``, ``eft``, ``stf`` with ``mode="ds3"``
+    DS3's own rules with its tie-breaks, its back-filling from the oldest job and its cap of 12
+    jobs in flight (:mod:`decisiongym.envs.soc.ds3_sim`); :data:`DS3_SCHEDULERS`.
 ``heft-rt``
     HEFT re-planned at every job arrival, the baseline DeepSoCS compares against (Sung et
     al., Electronics 9(6):936, 2020). At each arrival, every task of the jobs in the system
@@ -35,11 +41,13 @@ import numpy as np
 
 from decisiongym.baselines.soc.placement import schedule_tasks
 from decisiongym.baselines.soc.ranks import heft_order
+from decisiongym.envs.core.errors import InputError
+from decisiongym.envs.soc.ds3_sim import DS3_RULES
 from decisiongym.envs.soc.graph import TaskGraph
 from decisiongym.envs.soc.metrics import SimulationResult
 from decisiongym.envs.soc.platform import Platform
 from decisiongym.envs.soc.sim import AT, RULES
-from decisiongym.envs.soc.simulator import SoCSimulator
+from decisiongym.envs.soc.simulator import SoCSimulator, scheduler_mode_hint
 from decisiongym.envs.soc.workload import Workload
 
 
@@ -127,15 +135,26 @@ ONLINE_SCHEDULERS: dict[str, OnlineScheduler] = {**RULES, "heft-rt": heft_rt}
 """Scheduler name -> kernel code (built-in rules) or the function driving the simulator."""
 
 
-def scheduler_key(name: str) -> str:
-    """The :data:`ONLINE_SCHEDULERS` key of a name: ``"HEFT_RT"`` -> ``"heft-rt"``.
+DS3_SCHEDULERS: tuple[str, ...] = tuple(DS3_RULES)
+"""DS3's schedulers, run by the simulator's ``ds3`` mode."""
 
-    :raises ValueError: for an unknown name.
+
+def scheduler_key(name: str, mode: str = "default") -> str:
+    """The key of a name: ``"HEFT_RT"`` -> ``"heft-rt"``, in :data:`ONLINE_SCHEDULERS` (the
+    default mode) or :data:`DS3_SCHEDULERS` (``mode="ds3"``).
+
+    :raises InputError: (a ``ValueError``) for a name the mode does not run, or an unknown
+        mode.
     """
+    if mode not in ("default", "ds3"):
+        raise InputError(f"must be default or ds3, got {mode!r}", "mode")
     key = name.lower().replace("_", "-")
-    if key not in ONLINE_SCHEDULERS:
-        raise ValueError(f"unknown online scheduler {name!r}; choose one of "
-                         f"{', '.join(ONLINE_SCHEDULERS)}")
+    names, other = ((DS3_SCHEDULERS, tuple(ONLINE_SCHEDULERS)) if mode == "ds3"
+                    else (tuple(ONLINE_SCHEDULERS), DS3_SCHEDULERS))
+    if key not in names:
+        hint = scheduler_mode_hint(key, mode) if key in other else ""
+        raise InputError(f"unknown online scheduler {name!r} in the {mode} mode; choose one of "
+                         f"{', '.join(names)}{hint}", "scheduler")
     return key
 
 
@@ -148,20 +167,26 @@ def simulate(
     warmup_jobs: int = 0,
     warmup_us: float = 0.0,
     horizon_us: float | None = None,
+    mode: str = "default",
 ) -> SimulationResult:
     """Simulate a workload on a platform under one online scheduler.
 
     :param platform: the PEs and links.
     :param workload: the jobs.
-    :param scheduler: a name of :data:`ONLINE_SCHEDULERS` (case and ``_``/``-`` do not matter).
+    :param scheduler: a name of :data:`ONLINE_SCHEDULERS`, or of :data:`DS3_SCHEDULERS` in the
+        ``ds3`` mode (case and ``_``/``-`` do not matter).
     :param seed: seed of the ``random`` scheduler.
     :param warmup_jobs: leading jobs left out of the metrics.
     :param warmup_us: jobs arriving before this time are left out of the metrics.
     :param horizon_us: stop at this time; ``None`` runs until every job has finished.
+    :param mode: the simulator's mode, ``"default"`` or ``"ds3"`` (DS3's semantics,
+        :mod:`decisiongym.envs.soc.ds3_sim`; latencies count from each job's entry).
     """
-    key = scheduler_key(scheduler)
+    key = scheduler_key(scheduler, mode)
     simulator = SoCSimulator(platform, workload, warmup_jobs=warmup_jobs, warmup_us=warmup_us,
-                             horizon_us=horizon_us)
+                             horizon_us=horizon_us, mode=mode)
+    if mode == "ds3":
+        return simulator.run(key)
     entry = ONLINE_SCHEDULERS[key]
     if isinstance(entry, int):
         return simulator.run(key, seed=seed)

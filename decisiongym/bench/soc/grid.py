@@ -258,6 +258,7 @@ def run_benchmark(
     speed: bool = True,
 ) -> Path:
     """Run the grid, write ``soc.csv``, ``soc_dags.csv``, ``soc_speed.csv`` (with ``speed``),
+    ``soc_ds3.csv`` (the DS3-mode sweep, :mod:`decisiongym.bench.soc.ds3_mode`),
     ``soc_latency.png`` and ``soc.md`` (rendered from the CSV files) into ``out_dir``; return
     the markdown path.
 
@@ -277,6 +278,7 @@ def run_benchmark(
 
     from decisiongym.bench.record import read_frame, write_records
     from decisiongym.bench.runner import run_grid
+    from decisiongym.bench.soc.ds3_mode import run_ds3_sweep
     from decisiongym.bench.soc.report import plot_latency, render
 
     if quick:
@@ -295,6 +297,8 @@ def run_benchmark(
     dag_records = run_grid(dags, run_dag_cell, lambda c: f"dag {c.index} {c.method}",
                            backend=backend, processes=processes, address=address,
                            title=f"{FAMILY} dags", warm_up=warm_dag_cell)
+    # DS3's schedulers in the ds3 mode: a few seconds in this process, no grid needed
+    ds3 = run_ds3_sweep(quick=quick)
     # the folder is made only now, with something to write, and the files land together
     with staged_folder(out) as staging:
         write_records(records, staging / "soc.csv")
@@ -305,10 +309,11 @@ def run_benchmark(
         if speed_records:
             write_frame_atomic(pd.DataFrame.from_records(speed_records),
                                staging / "soc_speed.csv", index=False)
+        write_frame_atomic(ds3, staging / "soc_ds3.csv", index=False)
         plot = plot_latency(results, staging / "soc_latency.png")
         markdown = render(results, dag_results, speed_records, command, plot.name,
                           {"seeds": seeds, "n_jobs": jobs, "rates": chosen_rates,
-                           "learned_missing": missing})
+                           "learned_missing": missing}, ds3=ds3)
         write_text_atomic(markdown, staging / "soc.md")
     return out / "soc.md"
 
@@ -339,6 +344,8 @@ def remeasure_speed(out_dir: str | Path = "benchmarks/results",
                        if line.startswith("Written by `")), "")
     original = first_line.split("`")[1] if first_line.count("`") >= 2 else "decisiongym bench soc"
     results, dag_results = read_frame(out / "soc.csv"), read_frame(out / "soc_dags.csv")
+    # a run from before the DS3-mode table has no soc_ds3.csv: its section is left out
+    ds3 = pd.read_csv(out / "soc_ds3.csv") if (out / "soc_ds3.csv").is_file() else None
     speed_records = measure_speed()
     with staged_folder(out) as staging:
         write_frame_atomic(pd.DataFrame.from_records(speed_records), staging / "soc_speed.csv",
@@ -349,9 +356,11 @@ def remeasure_speed(out_dir: str | Path = "benchmarks/results",
                  "n_jobs": int(results["n_jobs"].iloc[0]), "rates": rates,
                  "learned_missing": None if LEARNED in set(results["method"])
                  else "no learned scheduler in the records"}
-        markdown = render(results, dag_results, speed_records, command, plot.name, setup)
+        markdown = render(results, dag_results, speed_records, command, plot.name, setup,
+                          ds3=ds3)
         note = (f"Streams and single DAGs: the records of `{original}` (soc.csv, "
-                "soc_dags.csv); the speed table below was measured again by this command.")
+                "soc_dags.csv, soc_ds3.csv); the speed table below was measured again by this "
+                "command.")
         lines = markdown.splitlines()
         at = next(i for i, line in enumerate(lines) if line.startswith("Streams:"))
         lines[at:at] = [note, ""]

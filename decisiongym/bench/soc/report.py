@@ -26,6 +26,7 @@ import pandas as pd
 
 from decisiongym.bench.machine import header_lines
 from decisiongym.bench.markdown import markdown_table
+from decisiongym.bench.soc.ds3_mode import ds3_section
 from decisiongym.bench.soc.grid import (
     DAG_METHODS,
     HEFT_RT_MAX_RATE,
@@ -290,7 +291,7 @@ def _dag_section(records: pd.DataFrame) -> list[str]:
 
 
 def render(results: pd.DataFrame, dags: pd.DataFrame, speed: list[dict[str, Any]], command: str,
-           plot: str | None, setup: dict[str, Any]) -> str:
+           plot: str | None, setup: dict[str, Any], ds3: pd.DataFrame | None = None) -> str:
     """The markdown of ``benchmarks/results/soc.md``.
 
     :param results: the stream records (``soc.csv``).
@@ -300,6 +301,9 @@ def render(results: pd.DataFrame, dags: pd.DataFrame, speed: list[dict[str, Any]
     :param plot: the latency plot's file name, beside the markdown.
     :param setup: ``seeds``, ``n_jobs``, ``rates`` and ``learned_missing`` (why no learned
         scheduler ran, or None).
+    :param ds3: the DS3-mode sweep (``soc_ds3.csv``,
+        :func:`~decisiongym.bench.soc.ds3_mode.run_ds3_sweep`); its section is left out when
+        None.
     """
     rates = tuple(float(r) for r in setup["rates"])
     saturation = saturation_table(results)
@@ -335,6 +339,8 @@ def render(results: pd.DataFrame, dags: pd.DataFrame, speed: list[dict[str, Any]
     if plot:
         lines += [f"![mean latency against injection rate]({plot})", ""]
     lines += _stream_tables(results)
+    if ds3 is not None:
+        lines += ds3_section(ds3)
     lines += _dag_section(dags)
     if speed:
         columns = ["what", "ours", "peer", "ratio", "target", "met"]

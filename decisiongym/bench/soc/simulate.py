@@ -20,7 +20,12 @@ from decisiongym.bench.soc.warmup import warm_stream
 from decisiongym.envs.core.errors import InputError
 from decisiongym.envs.soc.builtin import load_platform
 from decisiongym.envs.soc.env import MixSpec, resolve_mix
-from decisiongym.envs.soc.ids import AGENT_NAMES
+from decisiongym.envs.soc.ids import (
+    AGENT_NAMES,
+    DS3_SCHEDULERS,
+    ONLINE_SCHEDULERS,
+    SIMULATOR_MODES,
+)
 from decisiongym.envs.soc.workload import poisson_workload
 
 MAX_STREAM_US = 1e12
@@ -46,6 +51,7 @@ class StreamRecord:
     :param cpu_s: its CPU time.
     :param compile_s: what the scheduler's first run, on a tiny stream before the timed one,
         cost (numba compiling, the policy's first call).
+    :param mode: the simulator's mode, ``default`` or ``ds3``.
     """
 
     platform: str
@@ -61,10 +67,12 @@ class StreamRecord:
     wall_s: float
     cpu_s: float
     compile_s: float = 0.0
+    mode: str = "default"
 
     def as_json(self) -> dict[str, Any]:
         """The record as ``decisiongym simulate soc --json`` prints it."""
         return {"platform": self.platform, "mix": self.mix, "scheduler": self.scheduler,
+                "mode": self.mode,
                 "rate_jobs_per_ms": self.rate_jobs_per_ms, "jobs": self.jobs,
                 "warmup_jobs": self.warmup_jobs, "noise": self.noise,
                 "noise_model": self.noise_model, "seed": self.seed, **self.metrics,
@@ -114,11 +122,13 @@ def simulate_stream(
     warmup_jobs: int | None = None,
     seed: int = 0,
     checkpoint: str | os.PathLike[str] | None = None,
+    mode: str = "default",
 ) -> StreamRecord:
     """Simulate a Poisson stream of jobs under one online scheduler, event by event.
 
     :param scheduler: a heuristic of :data:`decisiongym.envs.soc.ids.ONLINE_SCHEDULERS` or
-        ``learned`` (:data:`decisiongym.envs.soc.ids.AGENT_NAMES`).
+        ``learned`` (:data:`decisiongym.envs.soc.ids.AGENT_NAMES`); in the ``ds3`` mode one of
+        :data:`decisiongym.envs.soc.ids.DS3_SCHEDULERS`.
     :param platform: a built-in platform name or a platform file.
     :param mix: ``ds3`` or a comma list ``app[:weight]`` (:func:`mix_from_text`).
     :param rate_jobs_per_ms: injection rate, jobs per ms.
@@ -128,11 +138,23 @@ def simulate_stream(
     :param warmup_jobs: leading jobs left out of the metrics; ``None`` for a tenth of the jobs.
     :param seed: seed of arrivals, mix and noise (and of the ``random`` scheduler).
     :param checkpoint: the learned policy's file; ``None`` for the shipped one.
-    :raises InputError: for an unknown platform or application, or a stream that leaves
+    :param mode: the simulator's mode: ``default``, or ``ds3`` for DS3's semantics (its rules,
+        back-filling from the oldest job, at most 12 jobs in flight;
+        :mod:`decisiongym.envs.soc.ds3_sim`).
+    :raises InputError: for a scheduler the mode does not run, an unknown mode, an unknown
+        platform or application, or a stream that leaves
         nothing to measure: ``warmup_jobs`` not below ``n_jobs``, or arrivals so sparse that
         the stream spans more than :data:`MAX_STREAM_US` µs, where float64 times lose the
         resolution of a task.
     """
+    if mode not in SIMULATOR_MODES:
+        raise InputError(f"must be one of {', '.join(SIMULATOR_MODES)}, got {mode!r}", "mode")
+    if mode != "default" and scheduler not in DS3_SCHEDULERS:
+        raise InputError(f"the {mode} mode runs DS3's schedulers {', '.join(DS3_SCHEDULERS)}, "
+                         f"not {scheduler!r}", "scheduler")
+    if mode == "default" and scheduler in DS3_SCHEDULERS and scheduler not in ONLINE_SCHEDULERS:
+        raise InputError(f"{scheduler!r} is DS3's rule and runs in the ds3 mode (mode=\"ds3\", "
+                         f"--mode ds3); this library's own is {scheduler}-soonest", "scheduler")
     if warmup_jobs is not None and not 0 <= warmup_jobs < n_jobs:
         raise InputError(f"must be in [0, n_jobs - 1] = [0, {n_jobs - 1}], got {warmup_jobs}: "
                          "the warm-up would leave no job to measure", "warmup_jobs")
@@ -155,7 +177,7 @@ def simulate_stream(
                                 np.random.default_rng(seed), noise=drawn_noise, sigma=noise)
     warmup = warmup_jobs if warmup_jobs is not None else n_jobs // 10
     compile_s = warm_stream(scheduler, on, applications, probabilities, rate_jobs_per_ms,
-                            drawn_noise, noise, checkpoint)
+                            drawn_noise, noise, checkpoint, mode=mode)
     t0, c0 = time.perf_counter(), time.process_time()
     if scheduler in AGENT_NAMES:
         from decisiongym.agents.soc.policy import simulate_learned
@@ -164,7 +186,7 @@ def simulate_stream(
     else:
         from decisiongym.baselines.soc.online import simulate
 
-        result = simulate(on, workload, scheduler, seed=seed, warmup_jobs=warmup)
+        result = simulate(on, workload, scheduler, seed=seed, warmup_jobs=warmup, mode=mode)
     wall_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
     return StreamRecord(on.name, mix, scheduler, rate_jobs_per_ms, n_jobs, warmup, noise,
-                        drawn_noise, seed, result.metrics(), wall_s, cpu_s, compile_s)
+                        drawn_noise, seed, result.metrics(), wall_s, cpu_s, compile_s, mode)

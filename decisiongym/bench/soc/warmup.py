@@ -45,12 +45,14 @@ def warm_static(method: str) -> float:
 def warm_stream(scheduler: str, platform: Platform, applications: Sequence[TaskGraph],
                 probabilities: Sequence[float] | None, rate_jobs_per_ms: float,
                 noise_model: str = "none", sigma: float = 0.0,
-                checkpoint: str | os.PathLike[str] | None = None) -> float:
+                checkpoint: str | os.PathLike[str] | None = None,
+                mode: str = "default") -> float:
     """Run ``scheduler`` once on a :data:`TINY_STREAM_JOBS`-job stream of the same kind unless
     done in this process; return the seconds it took (0.0 when already warm).
 
     :param scheduler: an online heuristic or ``learned``.
     :param checkpoint: the learned policy's file; the shipped one when None.
+    :param mode: the simulator's mode (``default`` or ``ds3``).
     """
     from decisiongym.envs.soc.workload import poisson_workload
 
@@ -65,6 +67,6 @@ def warm_stream(scheduler: str, platform: Platform, applications: Sequence[TaskG
         else:
             from decisiongym.baselines.soc.online import simulate
 
-            simulate(platform, workload, scheduler, seed=0)
+            simulate(platform, workload, scheduler, seed=0, mode=mode)
 
-    return warm_once(("soc", "stream", scheduler, os.fspath(checkpoint or "")), run)
+    return warm_once(("soc", "stream", scheduler, mode, os.fspath(checkpoint or "")), run)

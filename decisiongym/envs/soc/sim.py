@@ -13,7 +13,8 @@ are known once a task is ready.
 
 A scheduler *commits* a ready task to a PE that can run it, idle or busy. Each PE runs the tasks
 committed to it one at a time in the order they were committed (a FIFO queue, no preemption,
-no back-filling, as DS3's per-PE executable queue): a task starts at
+no back-filling; DS3 back-fills from the oldest job instead, which the ``ds3`` mode of
+:mod:`decisiongym.envs.soc.ds3_sim` reproduces): a task starts at
 ``max(commit time, end of the PE's previous task, data-ready time on that PE)`` and takes its
 actual duration (the mean cost times the row's noise multiplier, see
 :mod:`decisiongym.envs.soc.workload`). Since everything that decides the start is known when
@@ -38,10 +39,11 @@ call. At every decision point each commits *every* ready task (DS3's schedulers 
 ready list at each call, in ``scheduler.py`` of github.com/segemena/DS3). With ``EF(t, q) =
 max(now, est_free(q), data_ready(t, q)) + cost(t, q)``, the estimated finish of ``t`` on ``q``:
 
-``met``          minimum execution time: each ready task, in ready-list order, goes to a PE of
-                 least mean cost, the one free soonest (lowest index on ties), waiting for it
-                 if busy. DS3 prefers an idle PE, then the one given fewest tasks in this call;
-                 free-soonest orders the busy ones too.
+``met-soonest``  minimum execution time, this library's variant (not DS3's MET, which the
+                 ``ds3`` mode of :mod:`decisiongym.envs.soc.ds3_sim` runs): each ready task, in
+                 ready-list order, goes to a PE of least mean cost, the one free soonest
+                 (lowest index on ties), waiting for it if busy. DS3 prefers an idle PE, then
+                 the one given fewest tasks in this call; free-soonest orders the busy ones too.
 ``etf``          earliest task first (DS3's ``ETF``): over all pairs of a ready task and a PE
                  that can run it, idle or busy, commit the pair of least ``EF``, update that
                  PE's estimated free time, repeat until no task is left. Ties go to the task
@@ -49,9 +51,11 @@ max(now, est_free(q), data_ready(t, q)) + cost(t, q)``, the estimated finish of 
                  ``list.index(min)`` do.
 ``eft``          earliest finish time (DS3's ``EFT``): each ready task in ready-list order to
                  the PE of least ``EF`` (lowest index on ties).
-``stf``          shortest task first (DS3's ``STF``): repeatedly the ready task of least minimum
-                 mean cost (earlier in the list on ties), to its fastest PE that is free soonest
-                 (as ``met``; DS3 takes the lowest-numbered fastest PE whether busy or not).
+``stf-soonest``  shortest task first, this library's variant (not DS3's ``STF``): repeatedly
+                 the ready task of least minimum mean cost (earlier in the list on ties), to its
+                 fastest PE that is free soonest (as ``met-soonest``). DS3 takes the
+                 lowest-numbered fastest PE whether busy or not, and its shortest-first order
+                 never reaches its PEs (see :mod:`decisiongym.envs.soc.ds3_sim`).
 ``random``       each ready task to a PE drawn uniformly among those that can run it (seeded).
 ``round-robin``  each ready task to the first PE after the last one used, cyclically, that can
                  run it.
@@ -110,10 +114,10 @@ DECISION, FINISHED, STALLED, HORIZON_REACHED = 0, 1, 2, 3
 
 MET, ETF, EFT, STF, RANDOM, ROUND_ROBIN = 0, 1, 2, 3, 4, 5
 RULES: dict[str, int] = {
-    "met": MET,
+    "met-soonest": MET,
     "etf": ETF,
     "eft": EFT,
-    "stf": STF,
+    "stf-soonest": STF,
     "random": RANDOM,
     "round-robin": ROUND_ROBIN,
 }

@@ -7,8 +7,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from decisiongym.envs.core.errors import InvalidActionError
+from decisiongym.envs.core.errors import InputError, InvalidActionError
+from decisiongym.envs.soc.ds3_sim import (
+    DS3_MAX_JOBS_IN_FLIGHT,
+    DS3_RULES,
+    N_DS3_COUNTERS,
+    run_ds3,
+)
 from decisiongym.envs.soc.graph import TaskGraph
+from decisiongym.envs.soc.ids import SIMULATOR_MODES
 from decisiongym.envs.soc.metrics import SimulationResult, summarise
 from decisiongym.envs.soc.platform import Platform
 from decisiongym.envs.soc.sim import (
@@ -47,16 +54,32 @@ from decisiongym.envs.soc.sim import (
 from decisiongym.envs.soc.workload import Workload, duration_floor
 
 
-def rule_code(scheduler: str) -> int:
-    """The kernel code of a built-in scheduler name (``"ETF"`` and ``"etf"`` alike)."""
+def rule_code(scheduler: str, mode: str = "default") -> int:
+    """The kernel code of a built-in scheduler name (``"ETF"`` and ``"etf"`` alike).
+
+    :param scheduler: a name of :data:`~decisiongym.envs.soc.sim.RULES` in the default mode,
+        of :data:`~decisiongym.envs.soc.ds3_sim.DS3_RULES` in the ``ds3`` mode.
+    :param mode: ``"default"`` or ``"ds3"``.
+    :raises InputError: for a name the mode does not run (naming the mode that does).
+    """
     key = scheduler.lower().replace("_", "-")
-    try:
-        return RULES[key]
-    except KeyError:
-        raise ValueError(
-            f"unknown built-in scheduler {scheduler!r}; choose one of {', '.join(RULES)} (HEFT_RT "
-            "runs from decisiongym.baselines.soc.online.simulate)"
-        ) from None
+    rules, other = (DS3_RULES, RULES) if mode == "ds3" else (RULES, DS3_RULES)
+    if key in rules:
+        return rules[key]
+    hint = " (HEFT_RT runs from decisiongym.baselines.soc.online.simulate)"
+    if key in other:
+        hint = scheduler_mode_hint(key, mode)
+    raise InputError(f"unknown built-in scheduler {scheduler!r} in the {mode} mode; choose one "
+                     f"of {', '.join(rules)}{hint}", "scheduler")
+
+
+def scheduler_mode_hint(key: str, mode: str) -> str:
+    """Why a scheduler name of the other mode is refused, and where it runs."""
+    if mode == "ds3":
+        return (f"; {key!r} runs in the default mode (DS3's MET and STF are 'met' and 'stf' "
+                "in the ds3 mode)")
+    return (f"; {key!r} is DS3's rule and runs with mode='ds3' (this library's own MET and "
+            "STF are 'met-soonest' and 'stf-soonest')")
 
 
 @dataclass(frozen=True)
@@ -98,6 +121,11 @@ class SoCSimulator:
         both tests (see :func:`~decisiongym.envs.soc.metrics.summarise`).
     :param horizon_us: stop at this time (events after it are not applied); ``None`` runs until
         every job has finished.
+    :param mode: ``"default"``, the model of :mod:`decisiongym.envs.soc.sim`, whole runs and
+        step by step; or ``"ds3"``, DS3's semantics (:mod:`decisiongym.envs.soc.ds3_sim`: its
+        MET, STF, ETF and EFT with their tie-breaks, back-filling from the oldest job, at most
+        12 jobs in flight, a job's latency counted from its entry), whole runs with
+        :meth:`run` only.
     """
 
     def __init__(
@@ -108,11 +136,15 @@ class SoCSimulator:
         warmup_jobs: int = 0,
         warmup_us: float = 0.0,
         horizon_us: float | None = None,
+        mode: str = "default",
     ) -> None:
         if warmup_jobs < 0 or warmup_us < 0:
             raise ValueError("warmup_jobs and warmup_us must be >= 0")
         if horizon_us is not None and not horizon_us >= 0:
             raise ValueError(f"horizon_us must be >= 0, got {horizon_us}")
+        if mode not in SIMULATOR_MODES:
+            raise InputError(f"must be one of {', '.join(SIMULATOR_MODES)}, got {mode!r}", "mode")
+        self.mode = mode
         self.platform = platform
         self.workload = workload
         self.warmup_jobs = int(warmup_jobs)
@@ -156,6 +188,11 @@ class SoCSimulator:
             np.inf if horizon_us is None else float(horizon_us),
         ])
         self.status = DECISION
+        # the ds3 mode's own state: each task's data-ready stamp on its PE, the executable
+        # list, and its two counters (executable tasks, jobs in flight)
+        self.stamp = np.full(max(n_rows, 1), np.nan)
+        self.executable = np.zeros(max(n_rows, 1), dtype=np.int64)
+        self.ds3_counters = np.zeros(N_DS3_COUNTERS, dtype=np.int64)
         self._reset_arrays()
 
     # -- kernel calls ---------------------------------------------------------------------
@@ -183,15 +220,31 @@ class SoCSimulator:
             do not matter).
         :param seed: seed of the ``random`` rule.
         """
-        code = rule_code(scheduler)
+        code = rule_code(scheduler, self.mode)
         self._reset_arrays()
-        self.status = int(run_rule(
-            code, seed, self.cost, self.min_cost, self.row_static, self.row_state,
-            self.row_time, self.job_first, self.job_left, self.job_time, self.pe_time,
-            self.queue, self.heap_time, self.counters, self.clock, self.pred_ptr,
-            self.pred_local, self.pred_volume, self.succ_ptr, self.succ_local, self.bandwidth,
-        ))
+        if self.mode == "ds3":
+            self.status = int(run_ds3(
+                code, DS3_MAX_JOBS_IN_FLIGHT, self.cost, self.min_cost, self.row_static,
+                self.row_state, self.row_time, self.job_first, self.job_left, self.job_time,
+                np.ascontiguousarray(self.workload.arrival), self.pe_time, self.queue,
+                self.heap_time, self.stamp, self.executable, self.counters, self.ds3_counters,
+                self.clock, self.pred_ptr, self.pred_local, self.pred_volume, self.succ_ptr,
+                self.succ_local, self.bandwidth,
+            ))
+        else:
+            self.status = int(run_rule(
+                code, seed, self.cost, self.min_cost, self.row_static, self.row_state,
+                self.row_time, self.job_first, self.job_left, self.job_time, self.pe_time,
+                self.queue, self.heap_time, self.counters, self.clock, self.pred_ptr,
+                self.pred_local, self.pred_volume, self.succ_ptr, self.succ_local,
+                self.bandwidth,
+            ))
         return self.result(scheduler.lower().replace("_", "-"))
+
+    def _step_by_step(self) -> None:
+        if self.mode != "default":
+            raise InputError("step-by-step driving runs the default model only; the ds3 mode "
+                             "runs whole streams with run()", "mode")
 
     # -- step by step ---------------------------------------------------------------------
 
@@ -201,6 +254,7 @@ class SoCSimulator:
         :returns: whether the run is already over (an empty workload, or a horizon before the
             first arrival).
         """
+        self._step_by_step()
         self._reset_arrays()
         return self._advance() != DECISION
 
@@ -268,6 +322,7 @@ class SoCSimulator:
         :raises InvalidActionError: when the task is not ready and uncommitted, or the PE
             does not exist or cannot run it.
         """
+        self._step_by_step()
         n_rows = self.row_static.shape[1]
         if not 0 <= task_id < n_rows:
             raise InvalidActionError((task_id, pe), f"task ids are 0-{n_rows - 1}")
@@ -295,6 +350,7 @@ class SoCSimulator:
 
         :param scheduler: a name in :data:`~decisiongym.envs.soc.sim.RULES`.
         """
+        self._step_by_step()
         decide(rule_code(scheduler), self.cost, self.min_cost, self.row_static, self.row_state,
                self.row_time, self.pe_time, self.queue, self.heap_time, self.counters,
                self.clock, self.pred_ptr, self.pred_local, self.pred_volume, self.bandwidth)
@@ -306,6 +362,7 @@ class SoCSimulator:
         :raises InvalidActionError: when ready tasks are left uncommitted and nothing else
             will ever happen (no task running, no job to come): one of them must be assigned.
         """
+        self._step_by_step()
         if self.done:
             return True
         if self._advance() == STALLED:
@@ -329,18 +386,36 @@ class SoCSimulator:
         now)."""
         return np.maximum(self.pe_time[EST_FREE], self.clock[NOW])
 
+    def _entered_workload(self) -> Workload:
+        """The workload with its arrivals as the jobs entered: itself in the default mode; in
+        the ds3 mode, delayed where 12 jobs were in flight."""
+        if self.mode == "default":
+            return self.workload
+        w = self.workload
+        arrival = _entry_times(self.job_time[ARRIVAL], w.arrival)
+        return Workload(w.applications, w.job_app, arrival, w.multiplier, w.noise, w.sigma)
+
     def result(self, scheduler: str = "external") -> SimulationResult:
         """Trace and metrics of what has run so far (the whole run once :attr:`done`).
 
         :param scheduler: the name recorded in the result.
         """
         return summarise(
-            self.platform, self.workload, scheduler,
+            self.platform, self._entered_workload(), scheduler,
             pe=self.row_state[PE], start=self.row_time[START], finish=self.row_time[FINISH],
             finished=self.row_state[STATUS] == DONE, completion=self.job_time[COMPLETION],
             end_us=self.now, stopped_at_horizon=self.status == HORIZON_REACHED,
             warmup_jobs=self.warmup_jobs, warmup_us=self.warmup_us,
         )
+
+
+def _entry_times(entered: np.ndarray, nominal: np.ndarray) -> np.ndarray:
+    """Each job's entry time in the ds3 mode: as recorded, and for jobs that never entered
+    (a horizon stopped the run) the previous job's plus the nominal gap."""
+    times = np.asarray(entered, dtype=np.float64).copy()
+    for j in np.flatnonzero(np.isnan(times)).tolist():
+        times[j] = nominal[0] if j == 0 else times[j - 1] + (nominal[j] - nominal[j - 1])
+    return times
 
 
 def _csr(apps: tuple[TaskGraph, ...], by: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -53,8 +53,8 @@ def critical_path_bound(graph: TaskGraph, plat: Platform) -> float:
 
 
 def test_the_seven_schedulers_are_listed():
-    assert set(ONLINE_SCHEDULERS) == {"met", "etf", "eft", "stf", "heft-rt", "random",
-                                      "round-robin"}
+    assert set(ONLINE_SCHEDULERS) == {"met-soonest", "etf", "eft", "stf-soonest", "heft-rt",
+                                      "random", "round-robin"}
     assert scheduler_key("HEFT_RT") == "heft-rt"
     with pytest.raises(ValueError, match="unknown online scheduler"):
         scheduler_key("cpop")
@@ -144,7 +144,7 @@ def test_heft_rt_replans_at_every_arrival(platform, monkeypatch):
     assert calls == list(range(1, 31))
 
 
-@pytest.mark.parametrize("scheduler", ["met", "heft-rt"])
+@pytest.mark.parametrize("scheduler", ["met-soonest", "heft-rt"])
 def test_latency_grows_with_the_injection_rate(platform, scheduler):
     def mean_latency(rate: float) -> float:
         return float(np.mean([

@@ -55,6 +55,11 @@ def test_bench_soc_quick_writes_tables_and_plot(tmp_path: Path,
     total = len(results) + len(dag_records)
     assert f"{total} of {total} valid" in markdown
 
+    # the DS3-mode table, from its own records, with DS3's published points beside ours
+    ds3 = pd.read_csv(tmp_path / "soc_ds3.csv")
+    assert set(ds3["scheduler"]) == {"etf", "met", "stf"} and ds3["valid"].all()
+    assert "## DS3 mode" in markdown and "16.5 jobs/ms at 560 µs" in markdown
+
     # --speed-only keeps the stream and DAG records and replaces the speed table
     row = {"what": "a measured row", "ours": "1", "peer": "-", "ratio": "-", "target": "-",
            "met": "-"}
@@ -64,6 +69,7 @@ def test_bench_soc_quick_writes_tables_and_plot(tmp_path: Path,
     assert "the records of `decisiongym bench soc --quick --seeds 2 --no-speed --out-dir" in again
     assert "Written by `decisiongym bench soc --speed-only" in again
     assert "a measured row" in again
+    assert "## DS3 mode" in again  # re-rendered from soc_ds3.csv
     assert pd.read_csv(tmp_path / "soc.csv").equals(results)
 
 

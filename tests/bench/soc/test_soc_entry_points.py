@@ -31,22 +31,22 @@ def test_ds3_stream_is_the_benchmarks_ds3_workload() -> None:
 
 
 def test_weighted_stream_draws_from_the_resolved_mix() -> None:
-    record = simulate_stream("met", mix="wifi_tx:3,range_detection", n_jobs=100, seed=2,
+    record = simulate_stream("met-soonest", mix="wifi_tx:3,range_detection", n_jobs=100, seed=2,
                              warmup_jobs=0)
     platform = default_platform()
     apps, probabilities = resolve_mix([("wifi_tx", 0.75), ("range_detection", 0.25)],
                                       platform)
     workload = poisson_workload(apps, probabilities, 2.0, 100, np.random.default_rng(2))
-    assert record.metrics == simulate(platform, workload, "met", seed=2).metrics()
+    assert record.metrics == simulate(platform, workload, "met-soonest", seed=2).metrics()
     assert record.as_json()["mix"] == "wifi_tx:3,range_detection"
     assert record.as_json()["noise_model"] == "none"
 
 
 def test_unknown_names_are_value_errors() -> None:
     with pytest.raises(ValueError, match="'nope' is neither a built-in application"):
-        simulate_stream("met", mix="nope", n_jobs=5)
+        simulate_stream("met-soonest", mix="nope", n_jobs=5)
     with pytest.raises(ValueError, match="'nope' is neither a built-in platform"):
-        simulate_stream("met", platform="nope", n_jobs=5)
+        simulate_stream("met-soonest", platform="nope", n_jobs=5)
     with pytest.raises(ValueError, match="unknown online scheduler"):
         simulate_stream("fastest", n_jobs=5)
 

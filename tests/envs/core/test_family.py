@@ -73,11 +73,14 @@ def test_one_default_scheme_for_env_rules_and_vector_env() -> None:
 
 def test_soc_names_match_the_schedulers() -> None:
     from decisiongym.baselines.soc.list_scheduling import SCHEDULERS
-    from decisiongym.baselines.soc.online import ONLINE_SCHEDULERS
+    from decisiongym.baselines.soc.online import DS3_SCHEDULERS, ONLINE_SCHEDULERS
     from decisiongym.envs.soc import ids
+    from decisiongym.envs.soc.ds3_sim import DS3_RULES
 
     assert ids.STATIC_METHODS == tuple(SCHEDULERS) + ("cpsat",)
     assert sorted(ids.ONLINE_SCHEDULERS) == sorted(ONLINE_SCHEDULERS)
+    assert ids.DS3_SCHEDULERS == DS3_SCHEDULERS == tuple(DS3_RULES)
+    assert family("soc").baselines["online-ds3"] == ids.DS3_SCHEDULERS
 
 
 def test_bandit_agent_names_match_the_agent_registry() -> None:

@@ -74,8 +74,8 @@ def critical_path_bound(graph: TaskGraph, plat: Platform) -> float:
 
 
 def twin_run(plat: Platform, workload: Workload, rule: str) -> dict[tuple[int, int], tuple]:
-    """Event loop over dicts: the same model and rules as the kernel, for ``met``, ``etf`` and
-    ``eft`` without noise. Returns ``(job, task) -> (pe, start, finish)``."""
+    """Event loop over dicts: the same model and rules as the kernel, for ``met-soonest``,
+    ``etf`` and ``eft`` without noise. Returns ``(job, task) -> (pe, start, finish)``."""
     tables = [g.cost_on(plat) for g in workload.applications]
     preds = [g.predecessors() for g in workload.applications]
     succs = [g.successors() for g in workload.applications]
@@ -210,12 +210,12 @@ def test_same_seed_same_result(platform):
 def test_a_rerun_on_one_simulator_starts_from_scratch(platform, ds3_stream):
     sim = SoCSimulator(platform, ds3_stream)
     first = sim.run("eft")
-    sim.run("met")
+    sim.run("met-soonest")
     again = sim.run("eft")
     np.testing.assert_array_equal(first.trace.start, again.trace.start)
 
 
-@pytest.mark.parametrize("rule", ["etf", "eft", "met"])
+@pytest.mark.parametrize("rule", ["etf", "eft", "met-soonest"])
 @pytest.mark.parametrize("seed", [3, 4])
 def test_kernel_matches_the_python_twin(rule, seed):
     plat, workload = random_stream(seed, n_jobs=25, rate=0.08)
@@ -235,7 +235,7 @@ def test_kernel_matches_the_python_twin(rule, seed):
 
 
 def test_met_runs_each_task_on_its_fastest_type(platform, ds3_stream):
-    result = SoCSimulator(platform, ds3_stream).run("met")
+    result = SoCSimulator(platform, ds3_stream).run("met-soonest")
     used = cost_of_rows(platform, ds3_stream, result.trace.job, result.trace.task,
                         result.trace.pe)
     tables = [g.cost_on(platform) for g in ds3_stream.applications]
