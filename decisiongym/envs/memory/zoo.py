@@ -202,7 +202,7 @@ def _built(seed: int, build: Callable[[], nn.Module]) -> nn.Module:
     global random state."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return build().eval()
+        return build().train(False)
 
 
 def mlp(seed: int = 0, batch: int = 32, widths: Sequence[int] = (784, 512, 512, 256, 10)

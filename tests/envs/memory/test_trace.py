@@ -149,7 +149,7 @@ def test_training_step_of_a_linear_layer() -> None:
 
 def test_import_of_the_family_loads_no_torch() -> None:
     code = ("import sys, json, decisiongym, decisiongym.envs.memory.workloads, "
-            "decisiongym.envs.memory.program_file; "
+            "decisiongym.envs.memory.program_file, decisiongym.envs.memory.ids; "
             "print(json.dumps(['torch' in sys.modules]))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
