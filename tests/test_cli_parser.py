@@ -52,7 +52,9 @@ def test_the_commands_are_the_verbs_times_the_families() -> None:
         ("bench", "jobshop"), ("bench", "bandits"), ("bench", "soc"),
     }
     names = {each.name for each in families()}
-    assert {path[1] for path in leaves if len(path) == 2} == names
+    # The memory family's commands (solve, trace, bench) land with its baselines; until then
+    # it is the one family without a command, and only that one.
+    assert {path[1] for path in leaves if len(path) == 2} == names - {"memory"}
 
 
 @pytest.mark.parametrize("path", [path for path, _ in COMMANDS], ids=" ".join)

@@ -95,6 +95,18 @@ def _logged_bandit(path: Path) -> object:
     return read_obd(path)
 
 
+def _memory_program(path: Path) -> object:
+    from decisiongym.envs.memory.program_file import read_program
+
+    return read_program(path)
+
+
+def _memory_csv(path: Path) -> object:
+    from decisiongym.envs.memory.minimalloc_csv import read_minimalloc_csv
+
+    return read_minimalloc_csv(path)
+
+
 TEXT_LOADERS: dict[str, tuple[str, Callable[[Path], object]]] = {
     "job-shop instance (auto)": ("ta01.txt", _jobshop_auto),
     "job-shop instance (OR-Library)": ("ft06.txt", _jobshop_orlib),
@@ -104,6 +116,8 @@ TEXT_LOADERS: dict[str, tuple[str, Callable[[Path], object]]] = {
     "SoC application JSON": ("dag.json", _soc_application),
     "classification CSV": ("data.csv", _classification),
     "logged bandit CSV": ("all.csv", _logged_bandit),
+    "memory program JSON": ("program.json", _memory_program),
+    "MiniMalloc CSV": ("A.1048576.csv", _memory_csv),
 }
 
 

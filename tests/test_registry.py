@@ -55,6 +55,7 @@ def test_the_registry_holds_every_family() -> None:
     assert any(i.startswith("decisiongym/JobShop") for i in IDS)
     assert any(i.startswith("decisiongym/SoC") for i in IDS)
     assert any("Bandit" in i or i.startswith("decisiongym/MAB") for i in IDS)
+    assert any(i.startswith("decisiongym/Memory") for i in IDS)
 
 
 @pytest.mark.parametrize("env_id", IDS)

@@ -17,6 +17,7 @@ FAMILY_MODULES: tuple[str, ...] = (
     "decisiongym.envs.jobshop.ids",
     "decisiongym.envs.soc.ids",
     "decisiongym.envs.bandits.ids",
+    "decisiongym.envs.memory.ids",
 )
 
 
