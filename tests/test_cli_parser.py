@@ -95,8 +95,9 @@ def test_the_method_choices_are_the_families_lists() -> None:
     assert method_choices(by_path["solve", "jobshop"]) == {
         "method": jobshop.baseline_names + jobshop.agents}
     assert method_choices(by_path["solve", "soc"]) == {"method": soc.baselines["static"]}
-    assert method_choices(by_path["simulate", "soc"]) == {
-        "scheduler": soc.baselines["online"] + soc.agents}
+    # DS3's own rules (met, stf) join the choices once, for --mode ds3.
+    assert method_choices(by_path["simulate", "soc"]) == {"scheduler": tuple(dict.fromkeys(
+        soc.baselines["online"] + soc.agents + soc.baselines["online-ds3"]))}
 
 
 def test_every_help_and_list_import_nothing_heavy() -> None:

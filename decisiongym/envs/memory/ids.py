@@ -31,7 +31,13 @@ FAMILY = Family(
             "(MiniMalloc's problem, or peak minimisation); traced torch programs, MiniMalloc "
             "CSVs or random strip instances.",
         ),
-        # The mapping env's EnvId (decisiongym/MemoryMapping-v0) goes here.
+        EnvId(
+            "decisiongym/MemoryMapping-v0",
+            "decisiongym.envs.memory.mapping_env:MemoryMappingEnv",
+            "Memory mapping: keep each buffer in slow memory or give it a fast-memory window "
+            "(best-fit offset, prefetch and eviction copies); reward = run time saved against "
+            "all-in-slow-memory.",
+        ),
     ),
     baselines={"greedy": GREEDY_METHODS, "exact": SEARCH_METHODS},
     agents=AGENT_NAMES,

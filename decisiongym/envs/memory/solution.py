@@ -5,6 +5,10 @@ is re-checked by :func:`~decisiongym.envs.memory.problem.validate_allocation`, w
 every constraint from the problem alone. The instance may be an
 :class:`~decisiongym.envs.memory.problem.AllocationProblem` or a
 :class:`~decisiongym.envs.memory.program.Program` (its buffers over their live ranges).
+
+A mapping answer (:class:`MappingAnswer`: the mapping and the chip it was made for) is
+re-checked by :func:`~decisiongym.envs.memory.mapping.validate_mapping`, which recomputes the
+run time in plain Python; the instance is then the program.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from decisiongym.envs.core.errors import InputError
+from decisiongym.envs.memory.hardware import Hardware
+from decisiongym.envs.memory.mapping import Mapping, validate_mapping
 from decisiongym.envs.memory.problem import MAX_VALUE, AllocationProblem, validate_allocation
 from decisiongym.envs.memory.program import Program
 
@@ -33,17 +39,33 @@ class Allocation:
     capacity: int | None = None
 
 
-def validate(instance: AllocationProblem | Program, answer: Allocation | Any) -> int:
-    """Re-check an answer from the instance alone; return the objective it recomputes (the
-    allocation's peak).
+@dataclass(frozen=True)
+class MappingAnswer:
+    """A mapping and the chip it was made for (its fast capacity is the limit checked).
 
-    :param instance: the problem, or the program whose buffers were allocated.
-    :param answer: an :class:`Allocation` or the offsets alone.
+    :param mapping: one fast window (or none) per buffer.
+    :param hardware: the chip.
+    """
+
+    mapping: Mapping
+    hardware: Hardware
+
+
+def validate(instance: AllocationProblem | Program,
+             answer: Allocation | MappingAnswer | Any) -> int | float:
+    """Re-check an answer from the instance alone; return the objective it recomputes (an
+    allocation's peak, or a mapping's run time in microseconds).
+
+    :param instance: the problem, or the program whose buffers were allocated or mapped.
+    :param answer: an :class:`Allocation` or the offsets alone, or a :class:`MappingAnswer`.
     :raises ValidationError: naming the broken constraint and the buffers involved.
     :raises InputError: when the instance or the answer is of a kind this family has not.
     """
-    # The mapping answer (fast or slow memory per buffer, copies, the run time) joins here
-    # once the mapping problem lands: dispatch on its type before the allocation case.
+    if isinstance(answer, MappingAnswer):
+        if not isinstance(instance, Program):
+            raise InputError(f"a mapping answer needs the Program it maps, got "
+                             f"{type(instance).__name__}", field="instance")
+        return validate_mapping(instance, answer.hardware, answer.mapping)
     allocation = answer if isinstance(answer, Allocation) else Allocation(np.asarray(answer))
     limit: int | None
     if isinstance(instance, Program):

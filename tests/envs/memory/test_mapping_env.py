@@ -22,11 +22,11 @@ def test_default_arguments_pass_both_checkers() -> None:
     sb3_check_env(MemoryMappingEnv(), warn=True)
 
 
-def test_registered_entry_point_makes_the_env() -> None:
-    env_id = "decisiongym-test/MemoryMapping-v0"
-    if env_id not in gym.registry:
-        gym.register(env_id, entry_point=ENTRY_POINT)
-    env = gym.make(env_id)
+def test_registered_id_makes_the_env() -> None:
+    import decisiongym  # noqa: F401  (registers the family's ids)
+
+    assert gym.registry["decisiongym/MemoryMapping-v0"].entry_point == ENTRY_POINT
+    env = gym.make("decisiongym/MemoryMapping-v0")
     obs, _ = env.reset(seed=0)
     assert env.observation_space.contains(obs)
 
