@@ -9,8 +9,9 @@ generator only, ``generator.sample(seed)`` from a fresh one), both returning an
   state) and sizes spread over several orders of magnitude, all multiples of the alignment.
 * :class:`TightAllocationGenerator` cuts a full rectangle, time horizon x capacity, into
   rectangles and shuffles them into buffers: the cut itself is an allocation with peak exactly
-  the capacity and every time step is fully occupied, so the optimum is known (the capacity)
-  and one unit less is infeasible. This is the style of MiniMalloc's challenging set, where the
+  the capacity and the live bytes reach the capacity (at every step, or at one peak step when
+  some pieces are left out as holes), so the optimum is known (the capacity) and one unit less
+  is infeasible. This is the style of MiniMalloc's challenging set, where the
   live bytes reach the capacity.
 """
 
@@ -167,16 +168,22 @@ class TightAllocationGenerator:
     rectangles tile the strip), so the max live bytes, and hence the least possible peak, is
     exactly ``capacity``, and the cut itself reaches it. At ``capacity - 1`` no packing exists.
 
+    With ``holes > 0`` a fraction of the pieces is removed after cutting (the strip is cut into
+    more pieces first, so ``n_buffers`` remain), never one live at a randomly drawn peak step:
+    the live bytes still reach the capacity there, so the optimum is still exactly the
+    capacity, while the other steps have slack, as in real programs whose memory peaks once.
+
     :param n_buffers: buffers per problem (>= 1); the strip must be large enough to cut that
         often (``horizon * capacity / alignment >= n_buffers``), else :class:`InputError`.
     :param capacity: the strip's height, a multiple of ``alignment``.
     :param horizon: the strip's length in time steps; ``4 * n_buffers`` when ``None``.
     :param alignment: cut positions along addresses are multiples of it.
     :param pinwheel: the probability that a cut is a pinwheel, in ``[0, 1]``.
+    :param holes: the fraction of the pieces removed, in ``[0, 1)`` (0: the full strip).
     """
 
     def __init__(self, n_buffers: int = 200, capacity: int = 2**20, horizon: int | None = None,
-                 alignment: int = 1024, pinwheel: float = 0.2) -> None:
+                 alignment: int = 1024, pinwheel: float = 0.2, holes: float = 0.0) -> None:
         self.n_buffers = _positive_int(n_buffers, "n_buffers")
         self.alignment = _positive_int(alignment, "alignment")
         self.capacity = _positive_int(capacity, "capacity")
@@ -186,6 +193,9 @@ class TightAllocationGenerator:
         self.horizon = _positive_int(4 * self.n_buffers if horizon is None else horizon,
                                      "horizon")
         self.pinwheel = _fraction(pinwheel, "pinwheel")
+        self.holes = _fraction(holes, "holes")
+        if self.holes >= 1.0:
+            raise InputError(f"must be below 1, got {holes}", field="holes")
         if self.horizon * (self.capacity // self.alignment) < self.n_buffers:
             raise InputError(f"a strip of {self.horizon} steps x {self.capacity // self.alignment}"
                              f" aligned units cannot be cut into {self.n_buffers} buffers",
@@ -198,9 +208,11 @@ class TightAllocationGenerator:
         :return: the problem at capacity ``capacity``, named ``tight-<n>``.
         """
         rng = _check_rng(rng)
+        n_holes = int(round(self.holes * self.n_buffers / (1.0 - self.holes)))
+        wanted = self.n_buffers + n_holes
         pieces = [(0, self.horizon, 0, self.capacity)]
         stuck: list[tuple[int, int, int, int]] = []
-        while len(pieces) + len(stuck) < self.n_buffers:
+        while len(pieces) + len(stuck) < wanted:
             if not pieces:
                 raise InputError("the strip ran out of rectangles large enough to cut; use a "
                                  "longer horizon or a larger capacity", field="n_buffers")
@@ -208,7 +220,7 @@ class TightAllocationGenerator:
                              for t0, t1, y0, y1 in pieces])
             k = int(rng.choice(len(pieces), p=area / area.sum()))
             rect = pieces.pop(k)
-            room = self.n_buffers - len(pieces) - len(stuck)
+            room = wanted - len(pieces) - len(stuck)
             cut = None
             if room >= 4 and rng.random() < self.pinwheel:
                 cut = _pinwheel(rect, rng, self.alignment)
@@ -219,6 +231,16 @@ class TightAllocationGenerator:
             else:
                 pieces.extend(cut)
         rects = np.array(pieces + stuck, dtype=np.int64)
+        if n_holes:
+            # Holes anywhere but across one peak step, where the strip stays full.
+            peak_step = int(rng.integers(0, self.horizon))
+            removable = np.flatnonzero((rects[:, 0] > peak_step) | (rects[:, 1] <= peak_step))
+            if removable.size < n_holes:
+                raise InputError(f"only {removable.size} pieces lie off the peak step, fewer "
+                                 f"than the {n_holes} holes asked for; use fewer holes",
+                                 field="holes")
+            gone = rng.choice(removable, size=n_holes, replace=False)
+            rects = np.delete(rects, gone, axis=0)
         rects = rects[rng.permutation(len(rects))]
         return AllocationProblem(rects[:, 0], rects[:, 1], rects[:, 3] - rects[:, 2],
                                  self.capacity, alignment=self.alignment,
@@ -231,7 +253,7 @@ class TightAllocationGenerator:
     def __repr__(self) -> str:
         return (f"TightAllocationGenerator(n_buffers={self.n_buffers}, "
                 f"capacity={self.capacity}, horizon={self.horizon}, "
-                f"alignment={self.alignment}, pinwheel={self.pinwheel})")
+                f"alignment={self.alignment}, pinwheel={self.pinwheel}, holes={self.holes})")
 
 
 def synthetic_problem(n_buffers: int, seed: int, **options: object) -> AllocationProblem:

@@ -90,3 +90,11 @@ def test_a_seed_is_not_a_generator() -> None:
     with pytest.raises(InputError) as error:
         TightAllocationGenerator(10)(3)  # type: ignore[arg-type]
     assert error.value.field == "rng"
+
+
+def test_holes_leave_the_peak_step_full_and_the_count_exact() -> None:
+    problem = tight_problem(400, seed=2, capacity=2**16, alignment=256, holes=0.2)
+    assert problem.n_buffers == 400
+    live = problem.live_bytes()
+    assert live.max() == problem.capacity == 2**16  # the optimum is still the capacity
+    assert (live < problem.capacity).mean() > 0.5  # and most steps have slack
