@@ -3,10 +3,9 @@ of infeasibility, and on MiniMalloc's example and challenging files."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from shared_data import shared_data
 
 from decisiongym.baselines.memory import exact_kernel as kernel
 from decisiongym.baselines.memory.exact import _Search, minimize_peak_exact, solve_exact
@@ -16,8 +15,7 @@ from decisiongym.envs.memory.generator import tight_problem
 from decisiongym.envs.memory.minimalloc_csv import parse_minimalloc_csv, read_minimalloc_csv
 from decisiongym.envs.memory.problem import AllocationProblem, validate_allocation
 
-SHARED = next((p / "shared" / "data" / "memory" for p in Path(__file__).resolve().parents
-               if (p / "shared" / "data" / "memory").is_dir()), Path("/nonexistent"))
+SHARED = shared_data("memory")
 CHALLENGING = SHARED / "minimalloc_challenging"
 
 # MiniMalloc's example (benchmarks/examples/input.12.csv in google/minimalloc), capacity 12.

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from shared_data import shared_data
 
 from decisiongym.baselines.memory.greedy import greedy_allocation, greedy_order
 from decisiongym.envs.core.errors import InputError
@@ -13,8 +12,7 @@ from decisiongym.envs.memory.generator import synthetic_problem
 from decisiongym.envs.memory.minimalloc_csv import read_minimalloc_csv
 from decisiongym.envs.memory.problem import AllocationProblem, validate_allocation
 
-SHARED = next((p / "shared" / "data" / "memory" for p in Path(__file__).resolve().parents
-               if (p / "shared" / "data" / "memory").is_dir()), Path("/nonexistent"))
+SHARED = shared_data("memory")
 
 
 def hand() -> AllocationProblem:

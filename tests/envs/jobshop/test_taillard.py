@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
+from shared_data import shared_data
 
 from decisiongym.envs.jobshop.catalog import load_instance
 from decisiongym.envs.jobshop.formats import format_orlib, read_orlib
@@ -26,7 +26,7 @@ TAILLARD = [f"ta{i:02d}" for i in range(1, 81)]
 # where those files are not available.
 TAILLARD_DIGEST = "e4896e5178908bc5f473994b0899448d9e5604962be7800dd022c4d8ef8d400b"
 
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "jssp"
+SHARED = shared_data("jssp")
 needs_shared = pytest.mark.skipif(
     not (SHARED / "instances").is_dir(), reason="reference instance files not available"
 )

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import shared_data
 
 from decisiongym.baselines.jobshop.cpsat import solve_cpsat
 from decisiongym.baselines.jobshop.dispatching import solve_rule
@@ -24,7 +24,7 @@ from decisiongym.envs.jobshop.ids import RULE_NAMES, SCHEME_NAMES
 from decisiongym.envs.jobshop.instance import JobShopInstance
 from decisiongym.envs.jobshop.solution import Schedule, validate
 
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "jssp"
+SHARED = shared_data("jssp")
 
 
 def one_machine_pair(zero_job: int) -> JobShopInstance:

@@ -4,11 +4,11 @@ by hand, the optimum within reach, and every final answer re-checked by validate
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import pytest
+from shared_data import shared_data
 
 import decisiongym  # noqa: F401  (registers the ids)
 from decisiongym.envs import family
@@ -17,7 +17,7 @@ from decisiongym.envs.memory.allocation_env import MemoryAllocationEnv, strip_in
 from decisiongym.envs.memory.problem import AllocationProblem, validate_allocation
 from decisiongym.envs.memory.solution import Allocation
 
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "data" / "memory"
+SHARED = shared_data("memory")
 
 
 def first_fit(problem: AllocationProblem, offsets: list[int], i: int, limit: int) -> int:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import shared_data
 
 from decisiongym.envs.core.errors import InputError, InstanceFormatError, ValidationError
 from decisiongym.envs.memory.minimalloc_csv import (
@@ -18,7 +19,7 @@ from decisiongym.envs.memory.minimalloc_csv import (
 from decisiongym.envs.memory.problem import AllocationProblem, validate_allocation
 from decisiongym.envs.memory.program import BufferKind, Program
 
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "data" / "memory"
+SHARED = shared_data("memory")
 
 # MiniMalloc's example (benchmarks/examples/input.12.csv in google/minimalloc), capacity 12.
 EXAMPLE = """id,lower,upper,size

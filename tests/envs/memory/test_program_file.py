@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import shared_data
 
 from decisiongym.envs.core.errors import InputError, InstanceFormatError, MissingFileError
 from decisiongym.envs.memory.problem import AllocationProblem
@@ -24,7 +25,7 @@ from decisiongym.envs.memory.program_file import (
 )
 from decisiongym.envs.memory.workloads import WORKLOAD_NAMES, load_workload
 
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "data" / "memory"
+SHARED = shared_data("memory")
 
 
 def small_program() -> Program:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import shared_data
 
 from decisiongym.envs.soc.builtin import (
     BUILTIN_APPLICATIONS,
@@ -25,7 +26,7 @@ from decisiongym.envs.soc.graph import TaskGraph
 from decisiongym.envs.soc.platform import Platform
 from decisiongym.envs.soc.solution import Trace, validate
 
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "soc"
+SHARED = shared_data("soc")
 needs_shared = pytest.mark.skipif(
     not (SHARED / "ds3" / "config_SoC").is_dir(), reason="DS3 configuration files not available"
 )
