@@ -220,7 +220,8 @@ class TightAllocationGenerator:
                              for t0, t1, y0, y1 in pieces])
             k = int(rng.choice(len(pieces), p=area / area.sum()))
             rect = pieces.pop(k)
-            room = wanted - len(pieces) - len(stuck)
+            # A pinwheel turns one piece into five: it must not overshoot the count.
+            room = wanted - (len(pieces) + len(stuck) + 1)
             cut = None
             if room >= 4 and rng.random() < self.pinwheel:
                 cut = _pinwheel(rect, rng, self.alignment)

@@ -13,7 +13,8 @@ from shared_data import shared_data
 import decisiongym  # noqa: F401  (registers the ids)
 from decisiongym.envs import family
 from decisiongym.envs.core.errors import InputError, InvalidActionError, ValidationError
-from decisiongym.envs.memory.allocation_env import MemoryAllocationEnv, strip_instance
+from decisiongym.envs.memory.allocation_env import MemoryAllocationEnv
+from decisiongym.envs.memory.generator import TightAllocationGenerator
 from decisiongym.envs.memory.problem import AllocationProblem, validate_allocation
 from decisiongym.envs.memory.solution import Allocation
 
@@ -137,7 +138,8 @@ def test_peak_mode_return_is_minus_the_validated_peak() -> None:
 @pytest.mark.parametrize("seed", range(4))
 def test_some_order_reaches_the_known_optimum(seed: int) -> None:
     """Strip instances pack exactly at the capacity; some action order finds that packing."""
-    problem = strip_instance(np.random.default_rng(seed), n_buffers=6, capacity=8, horizon=6)
+    problem = TightAllocationGenerator(n_buffers=6, capacity=8, horizon=6, alignment=1)(
+        np.random.default_rng(seed))
     assert problem.max_live() == problem.capacity == 8
     env = MemoryAllocationEnv(problem)
     for order in itertools.permutations(range(6)):
@@ -150,15 +152,6 @@ def test_some_order_reaches_the_known_optimum(seed: int) -> None:
             assert info["peak"] == 8
             return
     pytest.fail("no order packs the strip instance")
-
-
-def test_strip_instances_fill_the_strip() -> None:
-    problem = strip_instance(np.random.default_rng(0), n_buffers=40, capacity=64, horizon=32)
-    assert problem.n_buffers == 40
-    assert int((problem.size * (problem.upper - problem.lower)).sum()) == 64 * 32
-    assert (problem.live_bytes() == 64).all()
-    with pytest.raises(InputError, match="n_buffers"):
-        strip_instance(np.random.default_rng(0), n_buffers=0)
 
 
 def test_illegal_actions_pay_and_change_nothing() -> None:

@@ -43,6 +43,14 @@ def test_tight_strip_is_full_so_the_optimum_is_the_capacity(n: int) -> None:
     assert np.all(problem.size % 256 == 0)
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_tight_count_is_exact_with_pinwheels(seed: int) -> None:
+    # A pinwheel adds four pieces at once; near the count it must give way to a straight cut.
+    generator = TightAllocationGenerator(n_buffers=12, capacity=64, horizon=32, alignment=1,
+                                         pinwheel=0.9)
+    assert generator.sample(seed).n_buffers == 12
+
+
 def test_tight_pieces_tile_the_strip_without_gaps() -> None:
     # Area bookkeeping: the rectangles' areas add up to horizon x capacity.
     problem = tight_problem(300, seed=1, capacity=4096, horizon=50, alignment=16)
