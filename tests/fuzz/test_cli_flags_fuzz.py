@@ -44,6 +44,7 @@ TEXT_OPTIONS = frozenset({
     "method", "scheme", "checkpoint", "gantt", "platform", "mix", "scheduler", "noise_model",
     "agent", "param", "env_param", "out", "init", "resume", "checkpoint_dir", "log_dir",
     "instances", "cpsat_instances", "bounds", "out_dir", "backend", "address", "suites", "obd",
+    "mode",
 })
 """Options whose value is not a number (names, paths, lists, KEY=VALUE pairs), by dest. A new
 option must be here or have a numeric type: a number read as text escapes the walk."""
