@@ -6,7 +6,8 @@ INSTALLED := $(VENV)/.installed-dev
 INSTALLED_PEERS := $(VENV)/.installed-peers
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-all bench bench-jobshop bench-bandits bench-soc train-jobshop lint clean
+.PHONY: demo test test-all bench bench-jobshop bench-bandits bench-soc bench-memory train-jobshop \
+	lint clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +43,7 @@ test-all: $(INSTALLED)
 
 ## bench: the published tables in benchmarks/results, peers side by side (installs the peers
 ## extra)
-bench: bench-jobshop bench-bandits bench-soc
+bench: bench-jobshop bench-bandits bench-soc bench-memory
 
 bench-jobshop: $(INSTALLED_PEERS)
 	$(BIN)/decisiongym bench jobshop --instances ta01-ta80 --cpsat-instances ta01-ta10,ta41,ta71 \
@@ -53,6 +54,12 @@ bench-bandits: $(INSTALLED_PEERS)
 
 bench-soc: $(INSTALLED)
 	$(BIN)/decisiongym bench soc --seeds 10
+
+## bench-memory: MiniMalloc's workloads are read from ../shared/data/memory when it exists
+## (DATA=path/to/memory to give another folder); without them their table says so
+bench-memory: $(INSTALLED)
+	$(BIN)/decisiongym bench memory --time-limit 10 --exact-time-limit 60 \
+		$(if $(DATA),--data $(DATA))
 
 ## train-jobshop: retrain the shipped job-shop dispatching network (about 30 minutes on 2 cores)
 train-jobshop: $(INSTALLED)

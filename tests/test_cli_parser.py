@@ -50,11 +50,10 @@ def test_the_commands_are_the_verbs_times_the_families() -> None:
         ("simulate", "bandits"), ("simulate", "soc"),
         ("train", "jobshop"), ("train", "soc"),
         ("bench", "jobshop"), ("bench", "bandits"), ("bench", "soc"),
+        ("solve", "memory"), ("trace", "memory"), ("bench", "memory"),
     }
     names = {each.name for each in families()}
-    # The memory family's commands (solve, trace, bench) land with its baselines; until then
-    # it is the one family without a command, and only that one.
-    assert {path[1] for path in leaves if len(path) == 2} == names - {"memory"}
+    assert {path[1] for path in leaves if len(path) == 2} == names
 
 
 @pytest.mark.parametrize("path", [path for path, _ in COMMANDS], ids=" ".join)
@@ -91,13 +90,16 @@ def test_every_method_choice_comes_from_the_family(path: tuple[str, ...],
 
 def test_the_method_choices_are_the_families_lists() -> None:
     by_path = dict(LEAVES)
-    jobshop, soc = family("jobshop"), family("soc")
+    jobshop, soc, memory = family("jobshop"), family("soc"), family("memory")
     assert method_choices(by_path["solve", "jobshop"]) == {
         "method": jobshop.baseline_names + jobshop.agents}
     assert method_choices(by_path["solve", "soc"]) == {"method": soc.baselines["static"]}
     # DS3's own rules (met, stf) join the choices once, for --mode ds3.
     assert method_choices(by_path["simulate", "soc"]) == {"scheduler": tuple(dict.fromkeys(
         soc.baselines["online"] + soc.agents + soc.baselines["online-ds3"]))}
+    # both questions' methods: the command refuses a method of the other mode by name
+    assert method_choices(by_path["solve", "memory"]) == {
+        "method": memory.baseline_names + memory.agents}
 
 
 def test_every_help_and_list_import_nothing_heavy() -> None:

@@ -1,5 +1,5 @@
-"""The ``decisiongym`` command: list environments, solve one instance, simulate, train, run a
-benchmark.
+"""The ``decisiongym`` command: list environments, solve one instance, simulate, train, trace a
+model, run a benchmark.
 
 The verbs are the same for every family; each family's module (``decisiongym.cli.<family>``)
 adds its own subcommand under the verbs that apply to it and names the handler that runs it.
@@ -23,6 +23,8 @@ VERBS: tuple[tuple[str, str, str], ...] = (
     ("simulate", "run an agent or online policy on an environment over seeds",
      "Run an agent on an environment for several seeds and report its metrics."),
     ("train", "train an agent", "Train an agent and write its weights."),
+    ("trace", "trace your own model into a problem file",
+     "Trace a model of your own into a problem file its family reads."),
     ("bench", "run a benchmark and write its results tables",
      "Run a benchmark grid and write markdown and CSV."),
 )

@@ -22,6 +22,8 @@ PROBES = ("nan", "inf", "-inf", "-1", "0", str(10**30))
 BUILTIN_POSITIONALS = {
     "instance": "ft06",
     "dag": "topcuoglu",
+    "workload": "mlp-b32",
+    "factory": "decisiongym.envs.memory.zoo:mlp",
     "env_id": next(env.id for each in families() if each.name == "bandits" for env in each.envs
                    if "MAB" in env.id),
 }
@@ -36,6 +38,7 @@ RUNNABLE = {
     ("solve", "soc"): ["--platform", "topcuoglu"],
     ("simulate", "soc"): ["--jobs", "20"],
     ("simulate", "bandits"): ["--horizon", "50", "--seeds", "1"],
+    ("solve", "memory"): [],
 }
 """The commands cheap enough to run with a value in range, with what keeps them small; the
 others (training, benchmarks) are only parsed."""
@@ -44,7 +47,7 @@ TEXT_OPTIONS = frozenset({
     "method", "scheme", "checkpoint", "gantt", "platform", "mix", "scheduler", "noise_model",
     "agent", "param", "env_param", "out", "init", "resume", "checkpoint_dir", "log_dir",
     "instances", "cpsat_instances", "bounds", "out_dir", "backend", "address", "suites", "obd",
-    "mode",
+    "mode", "hardware", "objective", "order", "name", "data",
 })
 """Options whose value is not a number (names, paths, lists, KEY=VALUE pairs), by dest. A new
 option must be here or have a numeric type: a number read as text escapes the walk."""
@@ -178,7 +181,8 @@ def test_the_walk_finds_the_numeric_flags() -> None:
     found = {(" ".join(path), flag) for path, flag in NUMERIC_FLAGS}
     assert {("solve jobshop", "--time-limit"), ("simulate soc", "--warmup-jobs"),
             ("train soc", "--episodes"), ("bench jobshop", "--speed-seconds"),
-            ("simulate bandits", "--horizon")} <= found
+            ("simulate bandits", "--horizon"), ("solve memory", "--capacity"),
+            ("bench memory", "--exact-time-limit")} <= found
     assert len(found) >= 25
 
 

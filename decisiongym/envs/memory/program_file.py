@@ -236,16 +236,17 @@ def format_program(program: Program, origin: Mapping[str, str] | None = None) ->
 
 
 def write_program(program: Program, path: str | os.PathLike[str],
-                  origin: Mapping[str, str] | None = None) -> None:
+                  origin: Mapping[str, str] | None = None, make_folders: bool = False) -> None:
     """Write ``program`` so that :func:`read_program` gives it back, atomically; gzip-compressed
     when the name ends in ``.gz``.
 
     :param program: the program.
     :param path: the file to write.
     :param origin: the ``source`` object (strings saying where the program comes from).
+    :param make_folders: create the file's missing folders (removed again if the write fails).
     """
     data = format_program(program, origin).encode("utf-8")
-    with atomic_path(path) as temporary:
+    with atomic_path(path, make_folders) as temporary:
         if str(path).endswith(".gz"):
             out = io.BytesIO()
             with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0,
