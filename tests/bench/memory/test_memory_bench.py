@@ -129,7 +129,7 @@ def test_comparison_counts_wins_ties_and_losses_by_hand() -> None:
 def test_a_method_of_the_family_not_available_yet_is_refused_by_name() -> None:
     from decisiongym.envs.core.errors import InputError
 
-    for mode, method, fragment in (("mapping", "planner", "not available yet in mapping mode"),
+    for mode, method, fragment in (("mapping", "ppo", "not available yet in mapping mode"),
                                    ("allocation", "ppo", "use --mode mapping"),
                                    ("mapping", "exact", "use --mode allocation"),
                                    ("allocation", "random", "unknown method 'random'")):
