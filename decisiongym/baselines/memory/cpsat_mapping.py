@@ -318,6 +318,10 @@ def solve_mapping_cpsat(
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = int(seed)
+    # The clock chains make CP-SAT's default presolve (probing, dual reductions) take all of a
+    # 10 s budget on programs of a thousand buffers, leaving it no time to search.
+    solver.parameters.max_presolve_iterations = 1
+    solver.parameters.presolve_probing_deterministic_time_limit = 0.05
     if deterministic_limit is not None:
         solver.parameters.max_deterministic_time = float(deterministic_limit)
     status = solver.solve(cp)
@@ -325,7 +329,10 @@ def solve_mapping_cpsat(
         # The hint satisfies every constraint by construction, so this is a bug, not an answer.
         raise RuntimeError(f"the CP-SAT mapping model of {program.name!r} is "
                            f"{solver.status_name(status)} although its hint is feasible")
-    bound_ticks = math.floor(solver.best_objective_bound + 1e-6)
+    # CP-SAT's bound on an integer objective is an integer held in a float.
+    raw_bound = solver.best_objective_bound
+    bound_ticks = min(math.floor(raw_bound + 1e-6), horizon) if math.isfinite(raw_bound) else 0
+    bound_ticks = max(bound_ticks, 0)
     mapping, found_time = hint, hint_time
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         candidate = _read_mapping(solver, program, hardware, encoding, choice, slot)
@@ -391,15 +398,29 @@ def _build(program: Program, hardware: Hardware, encoding: _Encoding, horizon: i
     due_at: list[list[int]] = [[] for _ in range(n_ops + 1)]
     for c, copy in enumerate(encoding.copies):
         due_at[copy.due].append(c)
-    arrive: list[cp_model.IntVar | int] = [0]
-    arrive += [cp.new_int_var(0, horizon, f"arrive_{t}") for t in range(1, n_ops + 1)]
-    ready: list[cp_model.IntVar | int] = [
-        cp.new_int_var(0, horizon, f"ready_{t}") if due_at[t] else arrive[t]
-        for t in range(n_ops + 1)]
     saving_terms: list[list[tuple[int, int]]] = [[] for _ in range(n_ops)]
+    best_saving: list[dict[int, int]] = [{} for _ in range(n_ops)]
     for i, w in enumerate(encoding.windows):
         for t, ticks in w.savings:
             saving_terms[t].append((ticks, i))
+            best_saving[t][w.buffer] = max(ticks, best_saving[t].get(w.buffer, ticks))
+    # Each operation lasts at least its time with every window that can hold it chosen; the
+    # clock's domains follow (before t: at least the fastest prefix; from t on: the hint's time
+    # less the fastest suffix), sparing the presolve from finding them one step at a time.
+    fastest = [max(encoding.compute[t],
+                   encoding.slow_bytes_time[t] - sum(best_saving[t].values()), 0)
+               for t in range(n_ops)]
+    earliest = np.concatenate([[0], np.cumsum(fastest, dtype=np.int64)]).tolist()
+    latest = [horizon - (earliest[n_ops] - earliest[t]) for t in range(n_ops + 1)]
+    if latest[0] < 0:
+        raise RuntimeError(f"the CP-SAT mapping model of {program.name!r} times its hint "
+                           "below the fastest operation times")
+    arrive: list[cp_model.IntVar | int] = [0]
+    arrive += [cp.new_int_var(earliest[t], latest[t], f"arrive_{t}")
+               for t in range(1, n_ops + 1)]
+    ready: list[cp_model.IntVar | int] = [
+        cp.new_int_var(earliest[t], latest[t], f"ready_{t}") if due_at[t] else arrive[t]
+        for t in range(n_ops + 1)]
     for t in range(n_ops):
         if ready[t] is not arrive[t]:
             cp.add(ready[t] >= arrive[t])
@@ -410,7 +431,7 @@ def _build(program: Program, hardware: Hardware, encoding: _Encoding, horizon: i
         cp.add(ready[n_ops] >= arrive[n_ops])
     engine: list[cp_model.IntVar] = []
     for c, copy in enumerate(encoding.copies):
-        free = cp.new_int_var(0, horizon, f"engine_{c}")
+        free = cp.new_int_var(earliest[copy.issue], horizon, f"engine_{c}")
         busy = copy.duration * choice[copy.window]
         if engine:
             cp.add(free >= engine[-1] + busy)
