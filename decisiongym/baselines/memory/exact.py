@@ -5,8 +5,11 @@ peak by binary search over capacities.
 numba search of :mod:`~decisiongym.baselines.memory.exact_kernel` with MiniMalloc's restart
 scheme: each of the preorderings (``"WAT"``, ``"TAW"``, ``"TWA"`` by default) gets a node
 budget that doubles every round, starting at twice the number of buffers, so the ordering that
-suits the instance finishes early. "infeasible" is only ever a proof: a search that exhausted
-its whole (canonical, dominance-pruned) space, or the max live bytes above the capacity.
+suits the instance finishes early. On problems whose every section is full (the tight
+generator's strips) the search also checks that the rows at the section floors can still be
+tiled (see :mod:`~decisiongym.baselines.memory.exact_kernel`). "infeasible" is only ever a
+proof: a search that exhausted its whole (canonical, dominance-pruned) space, or the max
+live bytes above the capacity.
 
 :func:`minimize_peak_exact` finds the least capacity that packs: binary search between the max
 live bytes (a lower bound) and a greedy's peak (an upper bound), one feasibility search per
@@ -32,7 +35,7 @@ from decisiongym.envs.memory.problem import FREE, AllocationProblem, peak
 DEFAULT_HEURISTICS = ("WAT", "TAW", "TWA")
 """MiniMalloc's default preorderings (W: live length, A: area, T: section total)."""
 
-_CHUNK_NODES = 20_000
+_CHUNK_NODES = 2_000
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,14 @@ class _Search:
             total[s] = problem.size[timeline.section_buffers[timeline.section_ptr[s]:
                                                              timeline.section_ptr[s + 1]]].sum()
         self.total = total
+        # The full-row checks pay only where every section is full (a full strip); with
+        # spare room somewhere they seldom cut and cost up to twice the time (MiniMalloc's
+        # A, B and F, measured), so they are off there.
+        full = capacity - total < problem.alignment
+        if not full.all():
+            full[:] = False
+        self.is_full = full.astype(np.int64)
+        self.full_sections = np.flatnonzero(full).astype(np.int64)
         self.cuts = timeline.cuts.copy()
         self.frames = np.zeros((3 * n + 4, kernel.N_COLUMNS), dtype=np.int64)
         self.trail = np.zeros((4 * (n + n_sections) + 16, 3), dtype=np.int64)
@@ -91,6 +102,7 @@ class _Search:
         self.registers = np.zeros(kernel.N_REGISTERS, dtype=np.int64)
         self.sec_mark = np.zeros(n_sections, dtype=np.int64)
         self.affected = np.zeros(n_sections, dtype=np.int64)
+        self.reach = np.zeros(n_sections + 1, dtype=np.int64)
         # The root is a split frame over the whole timeline at its zero cuts.
         self.arena[:n] = np.arange(n)
         cut_points = [0] + [s + 1 for s in np.flatnonzero(self.cuts == 0).tolist()] + [n_sections]
@@ -123,7 +135,8 @@ class _Search:
                                  self.capacity, self.alignment, self.offset, self.min_offset,
                                  self.solution, self.floor, self.total, self.cuts, self.frames,
                                  self.trail, self.arena, self.registers, self.sec_mark,
-                                 self.affected, node_stop)
+                                 self.affected, self.reach,
+                                 self.full_sections, self.is_full, node_stop)
             if code == kernel.NEED_ARENA:
                 self.arena = np.concatenate([self.arena, np.zeros_like(self.arena)])
             elif code == kernel.NEED_TRAIL:

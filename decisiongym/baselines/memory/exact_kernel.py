@@ -16,6 +16,13 @@ The ideas are MiniMalloc's (Moffitt, ASPLOS 2023; google/minimalloc):
   placing anything, since that test needs no placement.
 * **Dominance.** A buffer whose minimum offset plus size is at or below the next offset could
   drop into the gap below, so branches placing anything at or above that height are skipped.
+* **Full rows** (our addition, for problems whose every section is full, like the tight
+  generator's strips). With no spare room, each section is filled without a gap from its
+  floor up, so a row at a floor must be covered by buffers placed exactly there: at each node
+  every full section at the current offset needs an unplaced buffer that may still go there
+  under the canonical order (:func:`_floor_row_covered`), and after each placement the row at
+  the floor of every changed full section must be tileable, across its basin, by disjoint
+  unplaced buffers (:func:`_basin_row_tiles`). Both only ever cut branches with no packing.
 * **Temporal decomposition.** When a placement leaves no unplaced buffer crossing a section
   boundary, the two sides are independent: each is solved on its own (a *split* frame) and a
   failure on one side fails the branch without retrying the other.
@@ -23,7 +30,9 @@ The ideas are MiniMalloc's (Moffitt, ASPLOS 2023; google/minimalloc):
 State layout (struct of arrays; all int64): per buffer ``offset`` (-1 unplaced), ``min_offset``,
 ``solution`` (the offset of each buffer's latest placement: the answer once solved); per
 section ``floor`` and ``total`` (unplaced bytes); per boundary ``cuts`` (unplaced buffers
-crossing). ``frames[d]`` is one search or split frame (columns ``C_*``). ``trail`` records every
+crossing); ``is_full`` flags the sections the full-row checks watch (all of them, or none),
+``full_sections`` lists them, ``reach`` is the basin walk's scratch. ``frames[d]`` is one
+search or split frame (columns ``C_*``). ``trail`` records every
 changed ``min_offset`` and ``floor`` so a placement is undone exactly. ``arena`` holds the
 frames' lists (partition buffers in preorder, candidate orderings, cut points), freed in stack
 order. ``registers`` hold the scalars (``R_*``).
@@ -165,6 +174,131 @@ def _floors_fit(b: int, n_affected: int, sec_lo: np.ndarray, sec_hi: np.ndarray,
 
 
 @njit(cache=True)
+def _floor_row_covered(o: int, p: int, lo: int, hi: int, order: int, m: int, pre: int,
+                       arena: np.ndarray, min_offset: np.ndarray, sec_lo: np.ndarray,
+                       sec_hi: np.ndarray, floor: np.ndarray, total: np.ndarray,
+                       capacity: int, alignment: int, registers: np.ndarray,
+                       sec_mark: np.ndarray, full_sections: np.ndarray) -> bool:
+    """Whether every full section that must be covered at the current offset ``o`` can be.
+
+    Why it holds: a full section ``s`` with ``floor[s] <= o`` has nothing placed over address
+    ``o``, and everything left in it goes at ``o`` or above. If less than one alignment step
+    is spare above ``o`` (``o + alignment + total[s] > capacity``), address ``o`` must be
+    covered, by an unplaced buffer of ``s`` placed at exactly ``o`` (offsets are aligned, and
+    ``o`` is). A buffer can land at ``o`` only if its minimum offset is ``o`` now (placements
+    from here on raise it above ``o``), and, canonical order being (offset, position), only
+    if its position is at least ``p``. When no such buffer spans ``s``, the branch is dead,
+    though the section floors alone do not show it: the blocked buffers still count as
+    lowest there.
+    """
+    needed = False
+    for k in range(full_sections.shape[0]):
+        s = full_sections[k]
+        if lo <= s < hi and total[s] > 0 and floor[s] <= o \
+                and o + alignment + total[s] > capacity:
+            needed = True
+            break
+    if not needed:
+        return True
+    registers[R_STAMP] += 1
+    stamp = registers[R_STAMP]
+    for k in range(m):
+        position = arena[order + k]
+        b = arena[pre + position]
+        if min_offset[b] > o:
+            break
+        if min_offset[b] == o and position >= p:
+            for s in range(sec_lo[b], sec_hi[b]):
+                sec_mark[s] = stamp
+    for k in range(full_sections.shape[0]):
+        s = full_sections[k]
+        if lo <= s < hi and total[s] > 0 and floor[s] <= o and sec_mark[s] != stamp \
+                and o + alignment + total[s] > capacity:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _basin_row_tiles(s: int, lo: int, hi: int, offset: np.ndarray, min_offset: np.ndarray,
+                     sec_lo: np.ndarray, sec_hi: np.ndarray, sec_ptr: np.ndarray,
+                     sec_buf: np.ndarray, floor: np.ndarray, total: np.ndarray,
+                     capacity: int, alignment: int, stamp: int, registers: np.ndarray,
+                     sec_mark: np.ndarray, reach: np.ndarray) -> bool:
+    """Whether the row at section ``s``'s floor can still be tiled across its basin.
+
+    Let ``m = floor[s]`` and the *basin* be the widest run of sections around ``s`` with
+    unplaced buffers and floors at most ``m``. Why the test holds: every unplaced buffer goes
+    at or above the floor of each section it spans, so a section ``x`` of the basin with
+    ``floor[x] == m`` and no spare room (``m + total[x] == capacity``) is exactly filled from
+    ``m`` up: some unplaced buffer sits at exactly ``m`` over ``x``. That buffer's sections all
+    have floors at most ``m``, so it lies inside the basin; two buffers at ``m`` are disjoint
+    in time. Hence a set of disjoint unplaced buffers inside the basin, each with minimum
+    offset at most ``m``, must cover every such section (the others may be left open): a walk
+    over the basin's sections (``reach``) finds out. Each basin is checked once per call
+    (``sec_mark`` holds ``stamp`` for the sections whose floor is its level).
+    """
+    if total[s] == 0 or sec_mark[s] == stamp:
+        return True
+    m = floor[s]
+    left = s
+    while left - 1 >= lo and total[left - 1] > 0 and floor[left - 1] <= m:
+        left -= 1
+    right = s + 1
+    while right < hi and total[right] > 0 and floor[right] <= m:
+        right += 1
+    must_cover = False
+    for x in range(left, right):
+        if floor[x] == m:
+            sec_mark[x] = stamp
+            if m + total[x] >= capacity:
+                must_cover = True
+    if not must_cover:
+        return True
+    placeable = m % alignment == 0
+    registers[R_STAMP] += 1
+    walk = registers[R_STAMP]
+    reach[left] = walk
+    for x in range(left, right):
+        if reach[x] != walk:
+            continue
+        if floor[x] < m or m + total[x] < capacity:
+            reach[x + 1] = walk
+        if placeable:
+            for k in range(sec_ptr[x], sec_ptr[x + 1]):
+                j = sec_buf[k]
+                if offset[j] < 0 and sec_lo[j] == x and sec_hi[j] <= right \
+                        and min_offset[j] <= m:
+                    reach[sec_hi[j]] = walk
+    return reach[right] == walk
+
+
+@njit(cache=True)
+def _basins_tile(b: int, n_affected: int, lo: int, hi: int, offset: np.ndarray,
+                 min_offset: np.ndarray, sec_lo: np.ndarray, sec_hi: np.ndarray,
+                 sec_ptr: np.ndarray, sec_buf: np.ndarray, floor: np.ndarray,
+                 total: np.ndarray, affected: np.ndarray, capacity: int, alignment: int,
+                 registers: np.ndarray, sec_mark: np.ndarray, reach: np.ndarray,
+                 is_full: np.ndarray) -> bool:
+    """:func:`_basin_row_tiles` for the full sections that the placement of ``b`` changed
+    (its own, their neighbours, and those whose buffers' minimum offsets rose); the other
+    basins were checked before and are as they were."""
+    registers[R_STAMP] += 1
+    stamp = registers[R_STAMP]
+    for s in range(max(lo, sec_lo[b] - 1), min(hi, sec_hi[b] + 1)):
+        if is_full[s] and not _basin_row_tiles(s, lo, hi, offset, min_offset, sec_lo, sec_hi,
+                                               sec_ptr, sec_buf, floor, total, capacity,
+                                               alignment, stamp, registers, sec_mark, reach):
+            return False
+    for a in range(n_affected):
+        s = affected[a]
+        if is_full[s] and lo <= s < hi and not _basin_row_tiles(
+                s, lo, hi, offset, min_offset, sec_lo, sec_hi, sec_ptr, sec_buf, floor, total,
+                capacity, alignment, stamp, registers, sec_mark, reach):
+            return False
+    return True
+
+
+@njit(cache=True)
 def _preorder(buffers: np.ndarray, heuristic: np.ndarray, width: np.ndarray, area: np.ndarray,
               sec_lo: np.ndarray, sec_hi: np.ndarray, total: np.ndarray) -> np.ndarray:
     """``buffers`` sorted by the heuristic's keys, each decreasing, ties by buffer index."""
@@ -193,7 +327,8 @@ def search(size: np.ndarray, width: np.ndarray, area: np.ndarray, sec_lo: np.nda
            offset: np.ndarray, min_offset: np.ndarray, solution: np.ndarray, floor: np.ndarray,
            total: np.ndarray, cuts: np.ndarray, frames: np.ndarray, trail: np.ndarray,
            arena: np.ndarray, registers: np.ndarray, sec_mark: np.ndarray,
-           affected: np.ndarray, node_stop: int) -> int:
+           affected: np.ndarray, reach: np.ndarray, full_sections: np.ndarray,
+           is_full: np.ndarray, node_stop: int) -> int:
     """Run the search from its saved state until it ends or ``registers[R_NODES]`` reaches
     ``node_stop``.
 
@@ -259,6 +394,13 @@ def search(size: np.ndarray, width: np.ndarray, area: np.ndarray, sec_lo: np.nda
                         most = max(most, total[sec])
                     frames[d, C_MAX_TOTAL] = most
                     frames[d, C_HOT] = -1
+                    if full_sections.shape[0] > 0 and not _floor_row_covered(
+                            frames[d, C_MIN_OFFSET], frames[d, C_MIN_POSITION], frames[d, C_LO],
+                            frames[d, C_HI], order, m, pre, arena, min_offset, sec_lo, sec_hi,
+                            floor, total, capacity, alignment, registers, sec_mark,
+                            full_sections):
+                        registers[R_BACKTRACKS] += 1
+                        outcome = NOT_FOUND
             if outcome < 0:
                 order, m = frames[d, C_ORD], frames[d, C_NORD]
                 cur = frames[d, C_CUR]
@@ -289,7 +431,10 @@ def search(size: np.ndarray, width: np.ndarray, area: np.ndarray, sec_lo: np.nda
                                         ov_buf, alignment, offset, min_offset, solution, floor,
                                         total, cuts, trail, registers, sec_mark, affected)
                     if not _floors_fit(b, n_affected, sec_lo, sec_hi, floor, total, affected,
-                                       capacity):
+                                       capacity) or full_sections.shape[0] > 0 and not _basins_tile(
+                            b, n_affected, lo, hi, offset, min_offset, sec_lo, sec_hi, sec_ptr,
+                            sec_buf, floor, total, affected, capacity, alignment, registers,
+                            sec_mark, reach, is_full):
                         _undo(b, mark, size, sec_lo, sec_hi, offset, min_offset, floor, total,
                               cuts, trail, registers)
                         continue

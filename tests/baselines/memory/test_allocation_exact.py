@@ -78,6 +78,69 @@ def test_same_verdict_and_least_peak_as_brute_force() -> None:
     assert verdicts == {"optimal", "infeasible"}
 
 
+def random_full(rng: np.random.Generator) -> tuple[AllocationProblem, int] | None:
+    """A small problem whose every section is full at the capacity (the max live bytes rounded
+    up to the alignment), or ``None`` when the draw has a section with room to spare."""
+    n = int(rng.integers(3, 11))
+    lower = rng.integers(0, 7, n)
+    alignment = int(rng.choice([1, 2]))
+    problem = AllocationProblem(lower, lower + rng.integers(1, 5, n), rng.integers(1, 5, n), 1,
+                                alignment=alignment)
+    capacity = -(-problem.max_live() // alignment) * alignment
+    timeline = build_timeline(problem)
+    totals = [int(problem.size[timeline.section_buffers[timeline.section_ptr[s]:
+                                                        timeline.section_ptr[s + 1]]].sum())
+              for s in range(timeline.n_sections)]
+    if timeline.n_sections < 2 or any(capacity - total >= alignment for total in totals):
+        return None
+    return problem, capacity
+
+
+def test_full_row_checks_agree_with_brute_force() -> None:
+    # Every section full: the search's full-row checks are on; odd sizes under alignment 2 make
+    # many of these infeasible, so a check that cut a packing would show here.
+    rng = np.random.default_rng(1)
+    verdicts = {"optimal": 0, "infeasible": 0}
+    while min(verdicts.values()) < 60:
+        drawn = random_full(rng)
+        if drawn is None:
+            continue
+        problem, capacity = drawn
+        assert _Search(problem, build_timeline(problem), capacity, "WAT").full_sections.size
+        result = solve_exact(problem, capacity=capacity)
+        assert (result.status == "optimal") == brute_force_packs(problem, capacity), problem
+        verdicts[result.status] += 1
+        if result.status == "optimal":
+            validate_allocation(problem, result.offsets, capacity)
+
+
+@pytest.mark.parametrize(("n_buffers", "seed"), [(194, 2), (288, 4)])
+def test_full_row_checks_cut_the_search_on_full_strips(n_buffers: int, seed: int) -> None:
+    problem = tight_problem(n_buffers, seed, capacity=2**20)
+    timeline = build_timeline(problem)
+    nodes = {}
+    for checked in (True, False):
+        search = _Search(problem, timeline, 2**20, "WAT")
+        if not checked:
+            search.full_sections = search.full_sections[:0]
+            search.is_full[:] = 0
+        assert search.run(10**6) == kernel.SOLVED
+        validate_allocation(problem, search.solution, 2**20)
+        nodes[checked] = search.nodes
+    # Measured: 332 against 8,256 nodes, and 308 against 10,423.
+    assert nodes[True] * 10 < nodes[False]
+    result = solve_exact(problem, node_limit=2_000)
+    assert result.status == "optimal" and result.peak == 2**20
+
+
+def test_full_row_checks_are_off_when_a_section_has_room() -> None:
+    problem = tight_problem(120, 3, capacity=4096, alignment=64, holes=0.2)
+    timeline = build_timeline(problem)
+    assert _Search(problem, timeline, 4096, "WAT").full_sections.size == 0
+    full = tight_problem(120, 3, capacity=4096, alignment=64)
+    assert _Search(full, build_timeline(full), 4096, "WAT").full_sections.size > 0
+
+
 def test_minimalloc_example_at_capacity_12() -> None:
     problem = parse_minimalloc_csv(EXAMPLE, 12, name="input")[0]
     result = solve_exact(problem)
@@ -194,15 +257,22 @@ def test_every_challenging_file_solved_at_capacity(name: str) -> None:
         assert solve_exact(problem, capacity=problem.capacity - 1).status == "infeasible"
 
 
+SOLVED_FULL_STRIPS = (0, 1, 2, 3, 4, 6)
+"""The seeds of ``tight_problem(100 + 47 * seed, seed, capacity=2**20)`` the search solves
+within 300,000 nodes (measured); the others end "unknown" (a wrong piece low in a full strip
+still shows only far higher)."""
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("holes", [0.0, 0.2])
 @pytest.mark.parametrize("seed", range(20))
-def test_tight_instances_up_to_a_thousand_buffers(seed: int) -> None:
-    # Full strips of this size are beyond the search in a minute for most seeds (every section
-    # is tight, so a wrong buffer at the bottom shows only far up); holes leave slack.
-    problem = tight_problem(100 + 47 * seed, seed, capacity=2**20, holes=0.2)
-    result = solve_exact(problem, time_limit=60)
+def test_tight_instances_up_to_a_thousand_buffers(seed: int, holes: float) -> None:
+    problem = tight_problem(100 + 47 * seed, seed, capacity=2**20, holes=holes)
+    result = solve_exact(problem, time_limit=60, node_limit=300_000)
     if result.status == "optimal":
         assert validate_allocation(problem, result.offsets) == 2**20
     else:
         assert result.status == "unknown"
+    if holes == 0.0 and seed in SOLVED_FULL_STRIPS:
+        assert result.status == "optimal"
     assert solve_exact(problem, capacity=2**20 - 1).status == "infeasible"
