@@ -170,8 +170,6 @@ def test_text_output_and_exit_status(capsys: pytest.CaptureFixture[str], tmp_pat
     (["nope", "--mode", "mapping", "--method", "greedy"], "workload: no shipped workload 'nope'"),
     (["mlp-b32", "--mode", "mapping", "--method", "ppo"],
      "--method: ppo is not available yet in mapping mode"),
-    (["mlp-b32", "--mode", "mapping", "--method", "cpsat"],
-     "--method: cpsat is not available yet in mapping mode"),
     (["mlp-b32", "--mode", "allocation", "--method", "xla-greedy"],
      "--method: xla-greedy answers the mapping question only; use --mode mapping"),
     (["mlp-b32", "--mode", "mapping", "--method", "exact"],
