@@ -33,6 +33,8 @@ demo: $(INSTALLED)
 		--agent linucb --horizon 2000 --seeds 3
 	$(BIN)/decisiongym solve soc topcuoglu --platform topcuoglu --method heft
 	$(BIN)/decisiongym simulate soc --scheduler etf --rate 10 --jobs 1000 --noise 0.1
+	$(BIN)/decisiongym solve memory resnet-b16 --mode allocation --method exact
+	$(BIN)/decisiongym solve memory decode-b1-c512 --mode mapping --method planner
 
 ## test: the test suite (slow checks excluded; `make test-all` runs them too)
 test: $(INSTALLED)
