@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from memory_two_weights import ROOM_FOR_ONE, two_weights
 
 from decisiongym.baselines.memory.cpsat_mapping import solve_mapping_cpsat
 from decisiongym.baselines.memory.xla_greedy import xla_greedy
@@ -42,21 +43,6 @@ def test_answers_are_valid_never_slower_than_the_greedy_and_above_the_bound(
     assert result.bound_us <= result.time_us * (1 + 1e-12)
     assert result.time_all_slow_us == pytest.approx(time_all_slow(program, chip))
     assert result.status in ("optimal", "feasible")
-
-
-def two_weights() -> Program:
-    """One operation (4.5 us of compute) reads a small weight S (1 KB) and a big one B (4 KB)
-    and writes an 8-byte output o."""
-    return Program.from_lists("two", [("S", 1000, BufferKind.PARAMETER),
-                                      ("B", 4000, BufferKind.PARAMETER),
-                                      ("o", 8, BufferKind.OUTPUT)],
-                              [("mm", 4.5e6, [0, 1], [2])])
-
-
-# 1 GB/s slow, 2 GB/s fast, 1 TFLOP/s, copies at 1 TB/s; room for B alone or for S and o.
-ROOM_FOR_ONE = Hardware(name="t", fast_capacity=4000, alignment=1, fast_bandwidth=2e9,
-                        slow_bandwidth=1e9, compute=1e12, copy_bandwidth=1e12,
-                        max_outstanding_copies=4)
 
 
 def test_beats_the_greedy_where_the_greedy_is_not_optimal_by_hand() -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from memory_two_weights import ROOM_FOR_ONE, two_weights
 
 from decisiongym.baselines.memory.xla_greedy import size_greedy, xla_greedy
 from decisiongym.envs.memory.hardware import Hardware, hardware_preset
 from decisiongym.envs.memory.mapping import time_all_slow, validate_mapping
-from decisiongym.envs.memory.program import BufferKind, Program
 from decisiongym.envs.memory.program_generator import SyntheticProgramGenerator
 
 
@@ -24,21 +24,6 @@ def test_answers_are_valid_and_never_slower_than_all_slow(seed: int, shape: str,
     for mapping in (xla_greedy(program, chip), xla_greedy(program, chip, mode="basic"),
                     size_greedy(program, chip)):
         assert validate_mapping(program, chip, mapping) <= slow * (1 + 1e-12)
-
-
-def two_weights() -> Program:
-    """One operation (4.5 us of compute) reads a small weight S (1 KB) and a big one B (4 KB)
-    and writes an 8-byte output o."""
-    return Program.from_lists("two", [("S", 1000, BufferKind.PARAMETER),
-                                      ("B", 4000, BufferKind.PARAMETER),
-                                      ("o", 8, BufferKind.OUTPUT)],
-                              [("mm", 4.5e6, [0, 1], [2])])
-
-
-# 1 GB/s slow, 2 GB/s fast, 1 TFLOP/s, copies at 1 TB/s; room for B alone or for S and o.
-ROOM_FOR_ONE = Hardware(name="t", fast_capacity=4000, alignment=1, fast_bandwidth=2e9,
-                        slow_bandwidth=1e9, compute=1e12, copy_bandwidth=1e12,
-                        max_outstanding_copies=4)
 
 
 def test_memory_boundedness_order_differs_from_size_order_by_hand() -> None:
